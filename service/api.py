@@ -1,0 +1,77 @@
+"""The v1 JSON API: classify one text or a batch, and show the model card."""
+
+import json
+
+from flask import Blueprint, current_app, request
+
+from service.classifier import InvalidText, validate_text
+from service.errors import ApiError
+
+api = Blueprint("api", __name__, url_prefix="/v1")
+
+CLASSIFY_FIELDS = {"text", "texts"}
+
+
+def _classifier():
+    classifier = current_app.extensions.get("topicstance.classifier")
+    if classifier is None:
+        raise ApiError(503, "model_unavailable", current_app.config.get("MODEL_ERROR") or "no model loaded")
+    return classifier
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be application/json, got {request.mimetype or 'none'}",
+        )
+    raw = request.get_data(cache=False)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"request body is not UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, "invalid_json", f"request body is not valid JSON: {exc.msg} at {exc.pos}"
+        ) from exc
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_request", "request body must be a JSON object")
+    return body
+
+
+@api.post("/classify")
+def classify():
+    body = _json_body()
+    unknown = sorted(set(body) - CLASSIFY_FIELDS)
+    if unknown:
+        raise ApiError(
+            422, "unknown_field", f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts'"
+        )
+    if ("text" in body) == ("texts" in body):
+        raise ApiError(422, "missing_field", "give exactly one of 'text' (a string) or 'texts' (an array)")
+    classifier = _classifier()
+    max_chars = current_app.config["MAX_TEXT_CHARS"]
+    try:
+        if "text" in body:
+            return classifier.classify(validate_text(body["text"], max_chars=max_chars))
+        texts = body["texts"]
+        if not isinstance(texts, list):
+            raise InvalidText("invalid_type", "texts must be an array of strings")
+        if not texts:
+            raise InvalidText("empty_batch", "texts is an empty array")
+        limit = current_app.config["MAX_BATCH"]
+        if len(texts) > limit:
+            raise ApiError(413, "batch_too_large", f"texts has {len(texts)} items; the limit is {limit}")
+        for index, text in enumerate(texts):
+            validate_text(text, index, max_chars)
+        return classifier.classify_many(texts)
+    except InvalidText as exc:
+        status = 413 if exc.code == "text_too_large" else 422
+        details = {} if exc.index is None else {"index": exc.index}
+        raise ApiError(status, exc.code, str(exc), **details) from exc
+
+
+@api.get("/model")
+def model_card():
+    return _classifier().card

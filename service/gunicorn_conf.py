@@ -1,0 +1,34 @@
+"""Production gunicorn settings, used by `topicstance serve` and usable directly with `gunicorn -c`.
+
+The model is loaded in the master before forking (preload_app), so workers share
+its memory pages; sync workers fit a CPU-bound model (one request per worker at
+a time, no GIL contention). Logs are JSON lines on stderr.
+"""
+
+import os
+
+bind = os.environ.get("TOPICSTANCE_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("TOPICSTANCE_WORKERS", "2"))
+worker_class = "sync"
+preload_app = True
+timeout = int(os.environ.get("TOPICSTANCE_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+limit_request_line = 8190
+limit_request_fields = 100
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+errorlog = "-"
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "training.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+    },
+}

@@ -1,0 +1,184 @@
+"""The two heads (topics, outlook), how they are fitted, and the loaded model object.
+
+A fitted model is two scikit-learn Pipelines plus one decision threshold per
+topic. Serving uses `TopicStanceModel.predict`, so the endpoint, the CLI and the
+Python API all go through the same numbers.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+
+from training.labels import OUTLOOKS, TOPICS
+from training.text import Tokenizer
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every knob of the default model; recorded in the model card."""
+
+    stem: bool = True
+    word_ngrams: tuple[int, int] = (1, 2)
+    min_df: int = 2
+    max_df: float = 0.9
+    sublinear_tf: bool = True
+    topic_c: float = 10.0
+    outlook_c: float = 10.0
+    class_weight: str | None = "balanced"
+    cv_folds: int = 5
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.cv_folds < 2:
+            raise ValueError("cv_folds must be at least 2")
+        if self.topic_c <= 0 or self.outlook_c <= 0:
+            raise ValueError("regularisation constants must be positive")
+        if not 0 < self.max_df <= 1:
+            raise ValueError("max_df must be in (0, 1]")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _vectorizer(config: ModelConfig) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        tokenizer=Tokenizer(stem=config.stem),
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=tuple(config.word_ngrams),
+        min_df=config.min_df,
+        max_df=config.max_df,
+        sublinear_tf=config.sublinear_tf,
+        dtype=np.float64,
+    )
+
+
+def build_topic_pipeline(config: ModelConfig) -> Pipeline:
+    classifier = LogisticRegression(
+        C=config.topic_c, class_weight=config.class_weight, max_iter=2000, random_state=config.seed
+    )
+    return Pipeline([("features", _vectorizer(config)), ("classifier", OneVsRestClassifier(classifier))])
+
+
+def build_outlook_pipeline(config: ModelConfig) -> Pipeline:
+    classifier = LogisticRegression(
+        C=config.outlook_c, class_weight=config.class_weight, max_iter=2000, random_state=config.seed
+    )
+    return Pipeline([("features", _vectorizer(config)), ("classifier", classifier)])
+
+
+def topic_matrix(topic_lists) -> np.ndarray:
+    """0/1 matrix with one column per topic, in TOPICS order."""
+    return np.array([[topic in topics for topic in TOPICS] for topics in topic_lists], dtype=int)
+
+
+def choose_threshold(y_true: np.ndarray, probabilities: np.ndarray) -> float:
+    """The grid threshold with the best F1; ties go to the one nearest 0.5, no positives give 0.5."""
+    y_true = np.asarray(y_true, dtype=bool)
+    if not y_true.any():
+        return 0.5
+    best, best_key = 0.5, None
+    for threshold in THRESHOLD_GRID:
+        predicted = probabilities >= threshold
+        tp = np.sum(predicted & y_true)
+        denominator = predicted.sum() + y_true.sum()
+        f1 = 2 * tp / denominator if denominator else 0.0
+        key = (round(float(f1), 12), -abs(threshold - 0.5))
+        if best_key is None or key > best_key:
+            best, best_key = float(threshold), key
+    return best
+
+
+def apply_thresholds(probabilities: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    cut = np.array([thresholds[topic] for topic in TOPICS])
+    return (np.asarray(probabilities) >= cut).astype(int)
+
+
+class TopicStanceModel:
+    """Both fitted heads and the topic thresholds: the unit that is saved, loaded and served."""
+
+    def __init__(self, topic_pipeline: Pipeline, outlook_pipeline: Pipeline, thresholds: dict[str, float]):
+        missing = [t for t in TOPICS if t not in thresholds]
+        if missing:
+            raise ValueError(f"thresholds missing for {missing}")
+        self.topic_pipeline = topic_pipeline
+        self.outlook_pipeline = outlook_pipeline
+        self.thresholds = {t: float(thresholds[t]) for t in TOPICS}
+        classes = list(outlook_pipeline.classes_)
+        self._outlook_order = [classes.index(label) if label in classes else None for label in OUTLOOKS]
+
+    def topic_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 3) probabilities, columns in TOPICS order."""
+        return np.asarray(self.topic_pipeline.predict_proba(texts), dtype=float)
+
+    def outlook_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 3) probabilities, columns in OUTLOOKS order (0 for a class absent from training)."""
+        raw = self.outlook_pipeline.predict_proba(texts)
+        out = np.zeros((len(texts), len(OUTLOOKS)))
+        for j, source in enumerate(self._outlook_order):
+            if source is not None:
+                out[:, j] = raw[:, source]
+        return out
+
+    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Topic probabilities, 0/1 topic decisions and outlook probabilities for a batch."""
+        topic_probs = self.topic_probabilities(texts)
+        return topic_probs, apply_thresholds(topic_probs, self.thresholds), self.outlook_probabilities(texts)
+
+
+def cross_validated_probabilities(texts, topic_lists, outlooks, config: ModelConfig):
+    """Out-of-fold topic and outlook probabilities, plus the fold of every record."""
+    n = len(texts)
+    texts = np.asarray(texts, dtype=object)
+    y_topics = topic_matrix(topic_lists)
+    y_outlook = np.asarray(outlooks)
+    folds = min(config.cv_folds, n)
+    topic_oof = np.zeros((n, len(TOPICS)))
+    fold_of = np.zeros(n, dtype=int)
+    splits = KFold(folds, shuffle=True, random_state=config.seed).split(texts)
+    for k, (train_idx, test_idx) in enumerate(splits):
+        pipeline = build_topic_pipeline(config).fit(texts[train_idx], y_topics[train_idx])
+        topic_oof[test_idx] = pipeline.predict_proba(texts[test_idx])
+        fold_of[test_idx] = k
+    outlook_oof = np.zeros((n, len(OUTLOOKS)))
+    smallest_class = min(np.unique(y_outlook, return_counts=True)[1])
+    outlook_folds = max(2, min(config.cv_folds, smallest_class))
+    splitter = StratifiedKFold(outlook_folds, shuffle=True, random_state=config.seed)
+    for train_idx, test_idx in splitter.split(texts, y_outlook):
+        pipeline = build_outlook_pipeline(config).fit(texts[train_idx], y_outlook[train_idx])
+        classes = list(pipeline.classes_)
+        raw = pipeline.predict_proba(texts[test_idx])
+        for j, label in enumerate(OUTLOOKS):
+            if label in classes:
+                outlook_oof[test_idx, j] = raw[:, classes.index(label)]
+    return topic_oof, outlook_oof, fold_of
+
+
+def cross_fitted_decisions(y_topics: np.ndarray, topic_oof: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
+    """Topic decisions for each fold with thresholds chosen on the other folds only.
+
+    Choosing thresholds on the very predictions being scored would flatter the
+    report; this keeps the cross-validated figures honest at no extra fitting cost.
+    """
+    decisions = np.zeros_like(y_topics)
+    for k in np.unique(fold_of):
+        held, rest = fold_of == k, fold_of != k
+        for j in range(len(TOPICS)):
+            threshold = choose_threshold(y_topics[rest, j], topic_oof[rest, j])
+            decisions[held, j] = topic_oof[held, j] >= threshold
+    return decisions
+
+
+def fit_model(texts, topic_lists, outlooks, config: ModelConfig, thresholds: dict[str, float]):
+    texts = list(texts)
+    topic_pipeline = build_topic_pipeline(config).fit(texts, topic_matrix(topic_lists))
+    outlook_pipeline = build_outlook_pipeline(config).fit(texts, list(outlooks))
+    return TopicStanceModel(topic_pipeline, outlook_pipeline, thresholds)
