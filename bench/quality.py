@@ -22,9 +22,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "eval" / "dev.jsonl"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="model version directory or models root (e.g. models)")
     parser.add_argument("data", nargs="?", help=f"labelled JSONL (default {DEFAULT_DATA})")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -35,9 +33,7 @@ def main(argv=None) -> int:
     classifier = load_classifier(args.model)
     report = evaluate(classifier.model, [data])
     if args.json:
-        sys.stdout.write(
-            json.dumps({"model": classifier.version, "data": str(data), **report}, indent=2) + "\n"
-        )
+        sys.stdout.write(json.dumps({"model": classifier.version, "data": str(data), **report}, indent=2) + "\n")
     else:
         sys.stdout.write(f"model {classifier.version} on {data.name}: {report['records']} texts\n")
         sys.stdout.write(format_report(report["topics"], report["outlook"], report["calibration"]) + "\n")

@@ -32,9 +32,7 @@ def _json_body() -> dict:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise ApiError(
-            400, "invalid_json", f"request body is not valid JSON: {exc.msg} at {exc.pos}"
-        ) from exc
+        raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc.msg} at {exc.pos}") from exc
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "request body must be a JSON object")
     return body
@@ -45,9 +43,7 @@ def classify():
     body = _json_body()
     unknown = sorted(set(body) - CLASSIFY_FIELDS)
     if unknown:
-        raise ApiError(
-            422, "unknown_field", f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts'"
-        )
+        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts'")
     if ("text" in body) == ("texts" in body):
         raise ApiError(422, "missing_field", "give exactly one of 'text' (a string) or 'texts' (an array)")
     classifier = _classifier()

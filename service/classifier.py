@@ -27,9 +27,7 @@ def validate_text(text, index: int | None = None, max_chars: int = MAX_TEXT_CHAR
     if not text.strip():
         raise InvalidText("empty_text", f"{where} is empty or whitespace only", index)
     if len(text) > max_chars:
-        raise InvalidText(
-            "text_too_large", f"{where} has {len(text)} characters; the limit is {max_chars}", index
-        )
+        raise InvalidText("text_too_large", f"{where} has {len(text)} characters; the limit is {max_chars}", index)
     return text
 
 

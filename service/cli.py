@@ -78,9 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="JSONL/CSV file or directory (repeatable); default: the bundled corpus",
     )
-    train.add_argument(
-        "--out", default="models", metavar="DIR", help="models root to write into (default: models)"
-    )
+    train.add_argument("--out", default="models", metavar="DIR", help="models root to write into (default: models)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--cv-folds", type=int, default=5, help="cross-validation folds (default 5)")
     train.set_defaults(func=_cmd_train)

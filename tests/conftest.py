@@ -47,9 +47,7 @@ def classifier(model_dir):
 
 @pytest.fixture
 def app(classifier):
-    return create_app(
-        {"CLASSIFIER": classifier, "MAX_BATCH": 5, "MAX_TEXT_CHARS": 2000, "MAX_CONTENT_LENGTH": 20000}
-    )
+    return create_app({"CLASSIFIER": classifier, "MAX_BATCH": 5, "MAX_TEXT_CHARS": 2000, "MAX_CONTENT_LENGTH": 20000})
 
 
 @pytest.fixture

@@ -72,9 +72,7 @@ def load_records(paths=None) -> list[Record]:
             record, row_problems = _to_record(row, path, line)
             if "id" in row and isinstance(row["id"], str | int):
                 if str(row["id"]) in first_seen:
-                    row_problems.append(
-                        f"duplicate id {str(row['id'])!r} (first at {first_seen[str(row['id'])]})"
-                    )
+                    row_problems.append(f"duplicate id {str(row['id'])!r} (first at {first_seen[str(row['id'])]})")
                 else:
                     first_seen[str(row["id"])] = where
             if row_problems:

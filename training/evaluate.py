@@ -14,8 +14,6 @@ def evaluate(model: TopicStanceModel, data_paths) -> dict:
     return {
         "records": len(records),
         "topics": topic_report(y_topics, decisions),
-        "outlook": outlook_report(
-            [r.outlook for r in records], [OUTLOOKS[i] for i in outlook_probs.argmax(axis=1)]
-        ),
+        "outlook": outlook_report([r.outlook for r in records], [OUTLOOKS[i] for i in outlook_probs.argmax(axis=1)]),
         "calibration": calibration_report(y_topics, topic_probs),
     }

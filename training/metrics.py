@@ -114,7 +114,6 @@ def format_report(topics: dict, outlook: dict, calibration: dict | None = None) 
             lines.append(f"{topic:<12} Brier {c['brier']:.4f}  ECE {c['expected_calibration_error']:.4f}")
             for row in c["reliability"]:
                 lines.append(
-                    f"    {row['bin']}: n={row['count']:4d}  {row['mean_predicted']:.3f} -> "
-                    f"{row['observed_rate']:.3f}"
+                    f"    {row['bin']}: n={row['count']:4d}  {row['mean_predicted']:.3f} -> {row['observed_rate']:.3f}"
                 )
     return "\n".join(lines)

@@ -5,36 +5,45 @@ topic. Serving uses `TopicStanceModel.predict`, so the endpoint, the CLI and the
 Python API all go through the same numbers.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.naive_bayes import ComplementNB
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 from training.labels import OUTLOOKS, TOPICS
-from training.text import Tokenizer
+from training.text import Tokenizer, ending, normalise
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
+CLASSIFIERS = ("logreg", "svm", "sgd", "cnb")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """Every knob of the default model; recorded in the model card."""
+    """Every knob of the model; validated once here and recorded in the model card."""
 
     stem: bool = True
+    stop_words: bool = False
     word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = None
+    ending_features: bool = False
     min_df: int = 2
     max_df: float = 0.9
     sublinear_tf: bool = True
+    classifier: str = "logreg"
     topic_c: float = 10.0
     outlook_c: float = 10.0
     class_weight: str | None = "balanced"
     cv_folds: int = 5
     seed: int = 0
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.cv_folds < 2:
@@ -43,14 +52,21 @@ class ModelConfig:
             raise ValueError("regularisation constants must be positive")
         if not 0 < self.max_df <= 1:
             raise ValueError("max_df must be in (0, 1]")
+        if self.classifier not in CLASSIFIERS:
+            raise ValueError(f"classifier must be one of {CLASSIFIERS}, got {self.classifier!r}")
+        for name in ("word_ngrams", "char_ngrams"):
+            value = getattr(self, name)
+            if value is not None and not (len(value) == 2 and 1 <= value[0] <= value[1]):
+                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {value!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _vectorizer(config: ModelConfig) -> TfidfVectorizer:
+def _word_vectorizer(config: ModelConfig, preprocessor=None) -> TfidfVectorizer:
     return TfidfVectorizer(
-        tokenizer=Tokenizer(stem=config.stem),
+        tokenizer=Tokenizer(stem=config.stem, stop_words=config.stop_words),
+        preprocessor=preprocessor,
         token_pattern=None,
         lowercase=False,
         ngram_range=tuple(config.word_ngrams),
@@ -61,18 +77,50 @@ def _vectorizer(config: ModelConfig) -> TfidfVectorizer:
     )
 
 
+def _features(config: ModelConfig, with_ending: bool):
+    """Word n-grams, plus character n-grams and the text's ending as separate feature blocks if asked."""
+    blocks = [("words", _word_vectorizer(config))]
+    if config.char_ngrams:
+        chars = TfidfVectorizer(
+            analyzer="char_wb",
+            preprocessor=normalise,
+            ngram_range=tuple(config.char_ngrams),
+            min_df=config.min_df,
+            max_df=config.max_df,
+            sublinear_tf=config.sublinear_tf,
+            dtype=np.float64,
+        )
+        blocks.append(("chars", chars))
+    if with_ending:
+        blocks.append(("ending", _word_vectorizer(config, preprocessor=ending)))
+    return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)
+
+
+def _classifier(config: ModelConfig, c: float):
+    if config.classifier == "logreg":
+        return LogisticRegression(C=c, class_weight=config.class_weight, max_iter=3000, random_state=config.seed)
+    if config.classifier == "svm":
+        svm = LinearSVC(C=c / 10, class_weight=config.class_weight, random_state=config.seed)
+        return CalibratedClassifierCV(svm, method="sigmoid", cv=3)
+    if config.classifier == "sgd":
+        return SGDClassifier(
+            loss="log_loss",
+            alpha=1e-4 / c,
+            class_weight=config.class_weight,
+            random_state=config.seed,
+            max_iter=50,
+        )
+    return ComplementNB(alpha=1.0 / c)
+
+
 def build_topic_pipeline(config: ModelConfig) -> Pipeline:
-    classifier = LogisticRegression(
-        C=config.topic_c, class_weight=config.class_weight, max_iter=2000, random_state=config.seed
-    )
-    return Pipeline([("features", _vectorizer(config)), ("classifier", OneVsRestClassifier(classifier))])
+    classifier = OneVsRestClassifier(_classifier(config, config.topic_c))
+    return Pipeline([("features", _features(config, with_ending=False)), ("classifier", classifier)])
 
 
 def build_outlook_pipeline(config: ModelConfig) -> Pipeline:
-    classifier = LogisticRegression(
-        C=config.outlook_c, class_weight=config.class_weight, max_iter=2000, random_state=config.seed
-    )
-    return Pipeline([("features", _vectorizer(config)), ("classifier", classifier)])
+    classifier = _classifier(config, config.outlook_c)
+    return Pipeline([("features", _features(config, config.ending_features)), ("classifier", classifier)])
 
 
 def topic_matrix(topic_lists) -> np.ndarray:
