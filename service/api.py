@@ -19,6 +19,24 @@ def _classifier():
     return classifier
 
 
+def _read_body(limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes also when it arrives chunked (no Content-Length).
+
+    Werkzeug rejects an oversized Content-Length up front, but silently truncates an
+    oversized chunked body, which would then surface as confusing invalid JSON.
+    """
+    if request.content_length is not None:
+        return request.get_data(cache=False)
+    stream = request.environ["wsgi.input"]
+    chunks, size = [], 0
+    while block := stream.read(min(65536, limit + 1 - size)):
+        chunks.append(block)
+        size += len(block)
+        if size > limit:
+            raise ApiError(413, "request_too_large", f"request body is larger than the limit of {limit} bytes")
+    return b"".join(chunks)
+
+
 def _json_body() -> dict:
     if not request.is_json:
         raise ApiError(
@@ -26,13 +44,15 @@ def _json_body() -> dict:
             "unsupported_media_type",
             f"Content-Type must be application/json, got {request.mimetype or 'none'}",
         )
-    raw = request.get_data(cache=False)
+    raw = _read_body(current_app.config["MAX_CONTENT_LENGTH"])
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc.msg} at {exc.pos}") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "invalid_json", "request body is nested too deeply") from exc
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "request body must be a JSON object")
     return body

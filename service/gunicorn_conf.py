@@ -17,6 +17,8 @@ keepalive = 5
 limit_request_line = 8190
 limit_request_fields = 100
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn's control socket has one fixed default path per user: two servers on one machine would clash
+control_socket_disable = True
 errorlog = "-"
 accesslog = None
 logconfig_dict = {
@@ -27,6 +29,7 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        # gunicorn logs every request when a logging config is given; quiet unless asked for
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
     },
 }

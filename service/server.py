@@ -1,5 +1,6 @@
 """Running the app under gunicorn from Python, with the settings of service/gunicorn_conf.py."""
 
+import copy
 import logging
 
 from gunicorn.app.base import BaseApplication
@@ -30,9 +31,12 @@ def gunicorn_options(host: str, port: int, workers: int, access_log: bool = Fals
     options = {k: v for k, v in vars(gunicorn_conf).items() if not k.startswith("_") and not callable(v)}
     options.pop("os", None)
     options.update(bind=f"[{host}]:{port}" if ":" in host else f"{host}:{port}", workers=workers)
+    logging_config = copy.deepcopy(gunicorn_conf.logconfig_dict)
     if access_log:
         options["accesslog"] = "-"
         options["access_log_format"] = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+        logging_config["loggers"]["gunicorn.access"]["level"] = "INFO"
+    options["logconfig_dict"] = logging_config
     return options
 
 

@@ -79,6 +79,8 @@ def test_health_ready_and_model_card(client, classifier):
         ("{not json", 400, "invalid_json"),
         (b'{"text": "caf\xe9"}', 400, "invalid_json"),
         ("", 400, "invalid_json"),
+        ("[" * 5000 + "]" * 5000, 400, "invalid_json"),
+        ('{"text": "a", "text": 5}', 422, "invalid_type"),
         ('"just a string"', 422, "invalid_request"),
         ("[1, 2]", 422, "invalid_request"),
         ({}, 422, "missing_field"),

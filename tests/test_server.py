@@ -98,3 +98,19 @@ def test_serve_refuses_to_start_without_a_model(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "no model at" in result.stderr
+
+
+def test_chunked_body_over_the_limit_is_refused(server):
+    import http.client
+
+    base, process = server
+    port = int(base.rsplit(":", 1)[1])
+    body = json.dumps({"text": "word " * 4000}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
+    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    connection.request("POST", "/v1/classify", body=chunks, headers=headers, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"]["code"] == "request_too_large"
+    assert process.poll() is None
