@@ -12,10 +12,12 @@ api = Blueprint("api", __name__, url_prefix="/v1")
 CLASSIFY_FIELDS = {"text", "texts"}
 
 
-def _classifier():
-    classifier = current_app.extensions.get("topicstance.classifier")
+def current_classifier():
+    """The classifier that answers this request (picks up a newly promoted model first)."""
+    holder = current_app.extensions["topicstance.holder"]
+    classifier = holder.get()
     if classifier is None:
-        raise ApiError(503, "model_unavailable", current_app.config.get("MODEL_ERROR") or "no model loaded")
+        raise ApiError(503, "model_unavailable", holder.error or "no model loaded")
     return classifier
 
 
@@ -37,7 +39,7 @@ def _read_body(limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
     if not request.is_json:
         raise ApiError(
             415,
@@ -60,13 +62,13 @@ def _json_body() -> dict:
 
 @api.post("/classify")
 def classify():
-    body = _json_body()
+    body = json_body()
     unknown = sorted(set(body) - CLASSIFY_FIELDS)
     if unknown:
         raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts'")
     if ("text" in body) == ("texts" in body):
         raise ApiError(422, "missing_field", "give exactly one of 'text' (a string) or 'texts' (an array)")
-    classifier = _classifier()
+    classifier = current_classifier()
     max_chars = current_app.config["MAX_TEXT_CHARS"]
     try:
         if "text" in body:
@@ -90,4 +92,4 @@ def classify():
 
 @api.get("/model")
 def model_card():
-    return _classifier().card
+    return current_classifier().card

@@ -1,21 +1,23 @@
-"""Flask application factory: blueprints for health checks and the v1 API."""
+"""Flask application factory: blueprints for health checks, the v1 API and the admin/feedback API."""
 
 import logging
 
 from flask import Flask
 
+from service.admin import admin
 from service.api import api
-from service.classifier import load_classifier
 from service.config import load_settings
 from service.errors import register_error_handlers
 from service.health import health
+from service.holder import ClassifierHolder
+from training.feedback import FeedbackStore
 from training.store import ModelLoadError
 
 log = logging.getLogger("topicstance.service")
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app and load the model once (per worker, or once before fork with --preload).
+    """Build the app and load the model once (per worker, or once before fork with preload).
 
     A model that fails to load does not crash the process: /healthz stays up,
     /readyz and /v1/* answer 503 with the reason, so an orchestrator can tell
@@ -24,19 +26,17 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_settings(config))
     app.json.sort_keys = False
-    classifier = app.config.get("CLASSIFIER")
-    app.config["MODEL_ERROR"] = None
-    if classifier is None:
+    holder = ClassifierHolder(app.config["MODEL_DIR"], classifier=app.config.get("CLASSIFIER"))
+    if holder.classifier is None:
         try:
-            classifier = load_classifier(app.config["MODEL_DIR"])
-            log.info("model loaded", extra={"version": classifier.version, "path": str(classifier.path)})
-        except ModelLoadError as exc:
+            holder.load()
+        except ModelLoadError:
             if app.config.get("REQUIRE_MODEL"):
                 raise
-            log.error("model not loaded", extra={"reason": str(exc)})
-            app.config["MODEL_ERROR"] = str(exc)
-    app.extensions["topicstance.classifier"] = classifier
+    app.extensions["topicstance.holder"] = holder
+    app.extensions["topicstance.feedback"] = FeedbackStore(app.config["DB"])
     register_error_handlers(app)
     app.register_blueprint(health)
     app.register_blueprint(api)
+    app.register_blueprint(admin)
     return app

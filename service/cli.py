@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from training.logs import configure_logging
 
@@ -12,9 +13,21 @@ log = logging.getLogger("topicstance.cli")
 
 def _cmd_train(args) -> int:
     from training.model import ModelConfig
-    from training.train import train
+    from training.train import PromotionRefused, train
 
-    path = train(args.data or None, args.out, ModelConfig(seed=args.seed, cv_folds=args.cv_folds))
+    try:
+        path = train(
+            args.data or None,
+            args.out,
+            ModelConfig(seed=args.seed, cv_folds=args.cv_folds),
+            with_feedback=args.with_feedback,
+            feedback_db=args.db,
+            margin=args.margin,
+            force=args.force,
+        )
+    except PromotionRefused as exc:
+        sys.stderr.write(f"topicstance train: {exc}\n")
+        return 3
     card = json.loads((path / "model_card.json").read_text(encoding="utf-8"))
     from training.metrics import format_report
 
@@ -66,6 +79,50 @@ def _cmd_classify(args) -> int:
     return 1 if failures else 0
 
 
+def _cmd_feedback_export(args) -> int:
+    from training.feedback import FeedbackStore
+
+    rows = FeedbackStore(args.db).fetch(args.since)
+    sink = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        for row in rows:
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if sink is not sys.stdout:
+            sink.close()
+    log.info("feedback exported", extra={"records": len(rows), "output": args.output or "-"})
+    return 0
+
+
+def _cmd_models(args) -> int:
+    from training.store import default_model_path, list_versions, rollback, set_current
+
+    root = Path(args.models) if args.models else default_model_path()
+    if args.action == "list":
+        versions = list_versions(root)
+        if args.json:
+            sys.stdout.write(json.dumps(versions, indent=2) + "\n")
+        for v in [] if args.json else versions:
+            mark = "*" if v["current"] else " "
+            micro = f"{v['topic_micro_f1']:.3f}" if v["topic_micro_f1"] is not None else "-"
+            outlook = f"{v['outlook_macro_f1']:.3f}" if v["outlook_macro_f1"] is not None else "-"
+            sys.stdout.write(
+                f"{mark} {v['version']}  created {v['created_at']}  records {v['records']}  "
+                f"feedback {v['feedback_records']}  cv topic micro-F1 {micro}  outlook macro-F1 {outlook}  "
+                f"parent {v['parent_version'] or '-'}\n"
+            )
+        return 0
+    if args.action == "promote":
+        if not args.version:
+            raise ValueError("promote needs a VERSION (see `topicstance models list`)")
+        set_current(root, args.version)
+        sys.stdout.write(f"current model is now {args.version}\n")
+        return 0
+    previous = rollback(root)
+    sys.stdout.write(f"rolled back: current model is now {previous}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="topicstance", description=__doc__)
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
@@ -81,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="models", metavar="DIR", help="models root to write into (default: models)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--cv-folds", type=int, default=5, help="cross-validation folds (default 5)")
+    train.add_argument(
+        "--with-feedback", action="store_true", help="add the stored corrections; compare with the current model"
+    )
+    train.add_argument("--db", metavar="PATH", help="feedback database (default: TOPICSTANCE_DB or var/)")
+    train.add_argument(
+        "--margin", type=float, default=0.02, help="promote unless worse than the current model by more (0.02)"
+    )
+    train.add_argument("--force", action="store_true", help="promote even when worse than the current model")
     train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="score a model on labelled JSONL/CSV data")
@@ -105,6 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", metavar="DIR", help="model or models root (default: the bundled model)")
     classify.add_argument("--batch-size", type=int, default=256, help=argparse.SUPPRESS)
     classify.set_defaults(func=_cmd_classify)
+
+    feedback = sub.add_parser("feedback", help="corrections stored by POST /v1/feedback")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="write corrections as training JSON Lines")
+    export.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default stdout)")
+    export.add_argument("--since", help="only corrections after this ISO 8601 time")
+    export.add_argument("--db", metavar="PATH", help="feedback database (default: TOPICSTANCE_DB or var/)")
+    export.set_defaults(func=_cmd_feedback_export)
+
+    models = sub.add_parser("models", help="list, promote or roll back model versions")
+    models.add_argument("action", choices=["list", "promote", "rollback"])
+    models.add_argument("version", nargs="?", help="version to promote")
+    models.add_argument("--models", metavar="DIR", help="models root (default: TOPICSTANCE_MODEL_DIR or models/)")
+    models.add_argument("--json", action="store_true", help="list as JSON")
+    models.set_defaults(func=_cmd_models)
     return parser
 
 

@@ -9,12 +9,16 @@ DEFAULTS = {
     "MAX_TEXT_CHARS": MAX_TEXT_CHARS,
     "MAX_BATCH": 256,
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "ADMIN_TOKEN": None,  # None: feedback and admin writes are disabled
+    "DB": None,  # None: TOPICSTANCE_DB, else feedback.sqlite3 in TOPICSTANCE_DATA_DIR
 }
 _ENV = {
     "MODEL_DIR": ("TOPICSTANCE_MODEL_DIR", str),
     "MAX_TEXT_CHARS": ("TOPICSTANCE_MAX_TEXT_CHARS", int),
     "MAX_BATCH": ("TOPICSTANCE_MAX_BATCH", int),
     "MAX_CONTENT_LENGTH": ("TOPICSTANCE_MAX_REQUEST_BYTES", int),
+    "ADMIN_TOKEN": ("TOPICSTANCE_ADMIN_TOKEN", str),
+    "DB": ("TOPICSTANCE_DB", str),
 }
 
 

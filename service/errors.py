@@ -9,6 +9,8 @@ log = logging.getLogger("topicstance.service")
 
 _HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "request_too_large",
@@ -33,7 +35,9 @@ def error_response(status: int, code: str, message: str, **details):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, **exc.details)
+        response, status = error_response(exc.status, exc.code, exc.message, **exc.details)
+        response.headers.update(getattr(exc, "headers", {}))
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -14,7 +14,8 @@ def healthz():
 
 @health.get("/readyz")
 def readyz():
-    classifier = current_app.extensions.get("topicstance.classifier")
+    holder = current_app.extensions["topicstance.holder"]
+    classifier = holder.get()
     if classifier is None:
-        return error_response(503, "model_unavailable", current_app.config.get("MODEL_ERROR") or "no model")
+        return error_response(503, "model_unavailable", holder.error or "no model loaded")
     return {"status": "ready", "model": classifier.version}

@@ -23,6 +23,7 @@ from training.model import TopicStanceModel
 
 CARD_NAME = "model_card.json"
 CURRENT_POINTER = "current"
+HISTORY_FILE = "history.jsonl"
 TOPIC_ARTEFACT = "topics.joblib"
 OUTLOOK_ARTEFACT = "outlook.joblib"
 MODEL_DIR_ENV = "TOPICSTANCE_MODEL_DIR"
@@ -44,9 +45,15 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def make_version_id(corpus_sha256: str, config: dict, created: datetime) -> str:
+def make_version_id(corpus_sha256: str, config: dict, created: datetime, models_root: Path | None = None) -> str:
+    """Creation time and a digest of data and settings; a suffix keeps it unique within a models root."""
     digest = hashlib.sha256((corpus_sha256 + json.dumps(config, sort_keys=True)).encode()).hexdigest()
-    return f"{created:%Y%m%d-%H%M%S}-{digest[:8]}"
+    version = f"{created:%Y%m%d-%H%M%S}-{digest[:8]}"
+    suffix = 1
+    while models_root is not None and (Path(models_root) / version).exists():
+        suffix += 1
+        version = f"{created:%Y%m%d-%H%M%S}-{digest[:8]}-{suffix}"
+    return version
 
 
 def _sha256_file(path: Path) -> str:
@@ -87,7 +94,7 @@ def save_model(model: TopicStanceModel, card: dict, models_root: Path, make_curr
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if make_current:
-        set_current(models_root, version)
+        set_current(models_root, version, action="train")
     return final
 
 
@@ -105,10 +112,72 @@ def _write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def set_current(models_root: Path, version: str) -> None:
-    if not (Path(models_root) / version / CARD_NAME).is_file():
+def set_current(models_root: Path, version: str, action: str = "promote") -> None:
+    """Point `current` at `version` (one atomic rename) and record it in the promotion history."""
+    models_root = Path(models_root)
+    if not version or "/" in version or not (models_root / version / CARD_NAME).is_file():
         raise ModelLoadError(f"no model version {version!r} in {models_root}")
-    _write_text_atomic(Path(models_root) / CURRENT_POINTER, version + "\n")
+    history = read_history(models_root)
+    history.append({"version": version, "action": action, "at": now_utc().isoformat().replace("+00:00", "Z")})
+    _write_text_atomic(models_root / HISTORY_FILE, "".join(json.dumps(h) + "\n" for h in history))
+    _write_text_atomic(models_root / CURRENT_POINTER, version + "\n")
+
+
+def read_history(models_root: Path) -> list[dict]:
+    path = Path(models_root) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def current_version(models_root: Path) -> str | None:
+    pointer = Path(models_root) / CURRENT_POINTER
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+
+
+def list_versions(models_root: Path) -> list[dict]:
+    """Every version directory with the headline facts of its card, oldest first."""
+    models_root = Path(models_root)
+    current = current_version(models_root)
+    versions = []
+    for card_path in sorted(models_root.glob(f"*/{CARD_NAME}")):
+        if card_path.parent.name.startswith("."):
+            continue
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        cv = card.get("metrics", {}).get("cross_validation", {})
+        versions.append(
+            {
+                "version": card["version"],
+                "created_at": card.get("created_at"),
+                "current": card["version"] == current,
+                "parent_version": card.get("parent_version"),
+                "records": card.get("corpus", {}).get("records"),
+                "feedback_records": card.get("feedback", {}).get("records", 0),
+                "topic_micro_f1": cv.get("topics", {}).get("micro_f1"),
+                "outlook_macro_f1": cv.get("outlook", {}).get("macro_f1"),
+            }
+        )
+    return sorted(versions, key=lambda v: (v["created_at"] or "", v["version"]))
+
+
+def rollback(models_root: Path) -> str:
+    """Make the version that was current before the present one current again."""
+    models_root = Path(models_root)
+    current = current_version(models_root)
+    history = [h["version"] for h in read_history(models_root)]
+    while history and history[-1] == current:
+        history.pop()
+    if not history:
+        raise ModelLoadError(f"nothing to roll back to in {models_root}: no earlier current version")
+    previous = history[-1]
+    # Drop the rolled-back entries so that a second rollback goes one step further back.
+    kept = read_history(models_root)
+    while kept and kept[-1]["version"] != previous:
+        kept.pop()
+    kept.pop()
+    _write_text_atomic(models_root / HISTORY_FILE, "".join(json.dumps(h) + "\n" for h in kept))
+    set_current(models_root, previous, action="rollback")
+    return previous
 
 
 def default_model_path() -> Path:

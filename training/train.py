@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from training.corpus import CorpusError, Record, corpus_sha256, load_records
+from training.feedback import FeedbackStore
 from training.labels import OUTLOOKS, TOPICS
 from training.metrics import calibration_report, outlook_report, topic_report
 from training.model import (
@@ -18,7 +19,8 @@ from training.model import (
     fit_model,
     topic_matrix,
 )
-from training.store import library_versions, make_version_id, now_utc, save_model
+from training.store import current_version, library_versions, load_model, make_version_id, now_utc, save_model
+from training.text import normalise
 
 log = logging.getLogger("topicstance.train")
 MIN_RECORDS = 10
@@ -71,11 +73,71 @@ def cross_validate(records: list[Record], config: ModelConfig) -> tuple[dict, di
     return metrics, thresholds
 
 
-def train(data_paths=None, out_dir: Path | str = "models", config: ModelConfig | None = None) -> Path:
-    """Validate, cross-validate, fit and save; returns the new version directory."""
+class PromotionRefused(RuntimeError):
+    """The new model scored worse than the current one by more than the allowed margin."""
+
+    def __init__(self, message: str, path: Path):
+        self.path = path
+        super().__init__(message)
+
+
+def merge_feedback(records: list[Record], corrections: list[Record]) -> list[Record]:
+    """Corpus plus corrections; a correction replaces any corpus record with the same normalised text."""
+    corrected = {normalise(c.text): c for c in corrections}  # the latest correction of a text wins
+    kept = [r for r in records if normalise(r.text) not in corrected]
+    return kept + list(corrected.values())
+
+
+def held_out_score(model, records: list[Record]) -> float:
+    """Mean of topic micro-F1 and outlook macro-F1: one number to compare two models on."""
+    _, decisions, outlook_probs = model.predict([r.text for r in records])
+    topics = topic_report(topic_matrix([r.topics for r in records]), decisions)
+    outlook = outlook_report([r.outlook for r in records], [OUTLOOKS[i] for i in outlook_probs.argmax(axis=1)])
+    return (topics["micro_f1"] + outlook["macro_f1"]) / 2
+
+
+def compare_with_current(records: list[Record], config: ModelConfig, thresholds, models_root: Path) -> dict | None:
+    """Score a candidate fitted on 80 % against the current model on the other 20 % (seeded split)."""
+    if current_version(models_root) is None:
+        return None
+    current_model, current_card, _ = load_model(models_root)
+    order = np.random.default_rng(config.seed).permutation(len(records))
+    cut = max(1, len(records) // 5)
+    held = [records[i] for i in order[:cut]]
+    rest = [records[i] for i in order[cut:]]
+    candidate = fit_model(
+        [r.text for r in rest], [r.topics for r in rest], [r.outlook for r in rest], config, thresholds
+    )
+    return {
+        "held_out_records": len(held),
+        "current_version": current_card["version"],
+        "current_score": held_out_score(current_model, held),
+        "candidate_score": held_out_score(candidate, held),
+        "note": "the current model may have been trained on some held-out records, which favours it",
+    }
+
+
+def train(
+    data_paths=None,
+    out_dir: Path | str = "models",
+    config: ModelConfig | None = None,
+    with_feedback: bool = False,
+    feedback_db: Path | str | None = None,
+    margin: float = 0.02,
+    force: bool = False,
+) -> Path:
+    """Validate, cross-validate, fit and save; returns the new version directory.
+
+    With feedback, the model is compared with the current one first and is saved
+    but not promoted when it is worse by more than `margin` (unless `force`).
+    """
     config = config or ModelConfig()
     started = time.perf_counter()
+    out_dir = Path(out_dir)
     records = load_records(data_paths)
+    corpus_records = len(records)
+    corrections = FeedbackStore(feedback_db).records() if with_feedback else []
+    records = merge_feedback(records, corrections)
     _check_trainable(records)
     summary = corpus_summary(records)
     log.info(
@@ -98,13 +160,16 @@ def train(data_paths=None, out_dir: Path | str = "models", config: ModelConfig |
         config,
         thresholds,
     )
+    comparison = compare_with_current(records, config, thresholds, out_dir) if with_feedback else None
+    promote = comparison is None or force or comparison["candidate_score"] >= comparison["current_score"] - margin
     created = now_utc()
     digest = corpus_sha256(records)
     card = {
         "name": "topicstance",
-        "version": make_version_id(digest, config.to_dict(), created),
+        "version": make_version_id(digest, config.to_dict(), created, out_dir),
         "created_at": created.isoformat().replace("+00:00", "Z"),
-        "parent_version": None,
+        "parent_version": current_version(out_dir),
+        "feedback": {"records": len(corrections), "corpus_records": corpus_records, "comparison": comparison},
         "corpus": {
             "sha256": digest,
             "files": sorted({r.source.rsplit(":", 1)[0] for r in records}),
@@ -116,9 +181,13 @@ def train(data_paths=None, out_dir: Path | str = "models", config: ModelConfig |
         "training_seconds": None,
     }
     card["training_seconds"] = round(time.perf_counter() - started, 2)
-    path = save_model(model, card, Path(out_dir))
-    log.info(
-        "model saved",
-        extra={"path": str(path), "version": card["version"], "seconds": card["training_seconds"]},
-    )
+    path = save_model(model, card, out_dir, make_current=promote)
+    log.info("model saved", extra={"path": str(path), "version": card["version"], "promoted": promote})
+    if not promote:
+        raise PromotionRefused(
+            f"model {card['version']} scored {comparison['candidate_score']:.4f} on the held-out split against "
+            f"{comparison['current_score']:.4f} for the current {comparison['current_version']} (margin {margin}); "
+            f"it is saved in {path} but not promoted. Use --force, or `topicstance models promote {card['version']}`.",
+            path,
+        )
     return path
