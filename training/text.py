@@ -18,8 +18,11 @@ _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019]))\s+(?=[\"
 
 _WHITESPACE = re.compile(r"\s+")
 _BROKEN_APOSTROPHE = re.compile(r"\s?(?<!&)#39;")
+_ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}")
 _TOKEN = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'"})
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u201c": '"', "\u201d": '"'}
+)
 
 
 def normalise(text: str) -> str:
@@ -47,7 +50,8 @@ class Tokenizer:
         self._stop = _STOP_WORDS if stop_words else frozenset()
 
     def __call__(self, text: str) -> list[str]:
-        words = [w.removesuffix("'s").strip("'") for w in _TOKEN.findall(normalise(text))]
+        text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), normalise(text))  # "u.n." -> "un"
+        words = [w.removesuffix("'s").strip("'") for w in _TOKEN.findall(text)]
         words = [w for w in words if w and w not in self._stop]
         if not self.stem:
             return words
