@@ -52,7 +52,5 @@ def run_server(host: str, port: int, workers: int, model_dir=None, access_log: b
         raise ValueError("--port must be between 1 and 65535")
     resolved = resolve_model_dir(model_dir)  # the app keeps the given path: a models root can be hot-reloaded
     log.info("starting", extra={"bind": f"{host}:{port}", "workers": workers, "model_dir": str(resolved)})
-    _Gunicorn(
-        gunicorn_options(host, port, workers, access_log), {"MODEL_DIR": model_dir, "REQUIRE_MODEL": True}
-    ).run()
+    _Gunicorn(gunicorn_options(host, port, workers, access_log), {"MODEL_DIR": model_dir, "REQUIRE_MODEL": True}).run()
     return 0

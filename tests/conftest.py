@@ -42,6 +42,15 @@ def model_dir(models_root) -> Path:
 
 
 @pytest.fixture
+def two_version_root(tiny_corpus, tmp_path):
+    """A fresh models root with two versions trained with different seeds; the second is current."""
+    root = tmp_path / "models"
+    first = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=1)).name
+    second = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=2)).name
+    return root, first, second
+
+
+@pytest.fixture
 def writable_models_root(models_root, tmp_path) -> Path:
     """A private copy of the trained models root, for tests that modify it."""
     copy = tmp_path / "models"

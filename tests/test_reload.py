@@ -5,13 +5,10 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-import pytest
 from conftest import http_json
 
 from training.feedback import FeedbackStore
-from training.model import ModelConfig
 from training.store import rollback, set_current
-from training.train import train
 
 TOKEN = "reload-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -42,14 +39,6 @@ def test_concurrent_feedback_from_several_processes_is_all_stored(serve, model_d
     assert FeedbackStore(db).count() == processes * per_process
     texts = {row["text"] for row in FeedbackStore(db).fetch()}
     assert len(texts) == processes * per_process
-
-
-@pytest.fixture
-def two_version_root(tiny_corpus, tmp_path):
-    root = tmp_path / "models"
-    first = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=1)).name
-    second = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=2)).name
-    return root, first, second
 
 
 def test_promote_and_rollback_under_load_without_a_failed_request(serve, two_version_root):

@@ -12,16 +12,8 @@ from training.store import ModelLoadError, current_version, list_versions, read_
 from training.train import merge_feedback, train
 
 
-@pytest.fixture
-def two_versions(tiny_corpus, tmp_path):
-    root = tmp_path / "models"
-    first = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=1)).name
-    second = train([tiny_corpus], root, ModelConfig(cv_folds=3, seed=2)).name
-    return root, first, second
-
-
-def test_list_promote_and_rollback(two_versions, capsys):
-    root, first, second = two_versions
+def test_list_promote_and_rollback(two_version_root, capsys):
+    root, first, second = two_version_root
     assert current_version(root) == second
     assert main(["models", "list", "--models", str(root)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -37,8 +29,8 @@ def test_list_promote_and_rollback(two_versions, capsys):
     assert [h["action"] for h in read_history(root)] == ["rollback"]
 
 
-def test_promote_unknown_version_is_refused(two_versions):
-    root, _, second = two_versions
+def test_promote_unknown_version_is_refused(two_version_root):
+    root, _, second = two_version_root
     with pytest.raises(ModelLoadError):
         set_current(root, "nope")
     with pytest.raises(ModelLoadError):
@@ -46,8 +38,8 @@ def test_promote_unknown_version_is_refused(two_versions):
     assert current_version(root) == second
 
 
-def test_list_as_json(two_versions, capsys):
-    root, first, second = two_versions
+def test_list_as_json(two_version_root, capsys):
+    root, first, second = two_version_root
     assert main(["models", "list", "--json", "--models", str(root)]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [v["version"] for v in listed] == [first, second]
@@ -64,8 +56,8 @@ def test_correction_overrides_the_corpus_record_with_the_same_text():
     assert [(r.id, r.topics) for r in merged] == [("b", ()), ("feedback-1", ("diplomacy",))]
 
 
-def test_train_with_feedback_records_parent_and_count(two_versions, tiny_corpus, tmp_path):
-    root, _, second = two_versions
+def test_train_with_feedback_records_parent_and_count(two_version_root, tiny_corpus, tmp_path):
+    root, _, second = two_version_root
     db = tmp_path / "fb.sqlite3"
     store = FeedbackStore(db)
     store.add("Ministers sign a fisheries accord", ["diplomacy"], "optimistic", None, second)
@@ -79,8 +71,8 @@ def test_train_with_feedback_records_parent_and_count(two_versions, tiny_corpus,
     assert current_version(root) == path.name
 
 
-def test_worse_model_is_saved_but_not_promoted_unless_forced(two_versions, tiny_corpus, tmp_path, capsys):
-    root, _, second = two_versions
+def test_worse_model_is_saved_but_not_promoted_unless_forced(two_version_root, tiny_corpus, tmp_path, capsys):
+    root, _, second = two_version_root
     db = tmp_path / "empty.sqlite3"
     args = [
         "train",

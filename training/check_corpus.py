@@ -7,6 +7,7 @@ Exits 1 when a check fails. CI runs it on the bundled corpus (tests/test_corpus_
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 
@@ -18,6 +19,28 @@ from training.labels import OUTLOOKS, TOPICS
 from training.text import normalise
 
 NEAR_DUPLICATE_COSINE = 0.9
+# For the coverage figure only: countries whose name (or a common form of it) appears in a text.
+COUNTRIES = """Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan Bahrain Bangladesh
+Belarus Belgium Benin Bolivia Bosnia Botswana Brazil Bulgaria Burkina_Faso Burundi Cambodia Cameroon Canada Chad Chile
+China Colombia Congo Costa_Rica Croatia Cuba Cyprus Czech Denmark Djibouti Ecuador Egypt El_Salvador Eritrea Estonia
+Ethiopia Fiji Finland France Gabon Gambia Georgia Germany Ghana Greece Guatemala Guinea Haiti Honduras Hungary Iceland
+India Indonesia Iran Iraq Ireland Israel Italy Ivory_Coast Jamaica Japan Jordan Kazakhstan Kenya Kosovo Kuwait
+Kyrgyzstan Laos Latvia Lebanon Libya Lithuania Luxembourg Madagascar Malawi Malaysia Maldives Mali Malta Mauritania
+Mauritius Mexico Moldova Mongolia Montenegro Morocco Mozambique Myanmar Namibia Nepal Netherlands New_Zealand Nicaragua
+Niger Nigeria North_Korea North_Macedonia Norway Oman Pakistan Palestinian Panama Papua_New_Guinea Paraguay Peru
+Philippines Poland Portugal Qatar Romania Russia Rwanda Saudi_Arabia Senegal Serbia Sierra_Leone Singapore Slovakia
+Slovenia Somalia South_Africa South_Korea South_Sudan Spain Sri_Lanka Sudan Sweden Switzerland Syria Taiwan Tajikistan
+Tanzania Thailand Togo Tunisia Turkey Turkmenistan Uganda Ukraine United_Arab_Emirates United_Kingdom United_States
+Uruguay Uzbekistan Venezuela Vietnam Yemen Zambia Zimbabwe""".split()
+_COUNTRY_ALIASES = {
+    "United_States": ("United States", "U.S.", "Washington"),
+    "United_Kingdom": ("Britain", "U.K.", "UK"),
+    "United_Arab_Emirates": ("UAE", "Emirates"),
+    "Ivory_Coast": ("Ivory Coast", "Cote d'Ivoire"),
+    "Turkey": ("Turkey", "Turkiye", "Türkiye"),
+    "Czech": ("Czech",),
+    "Congo": ("Congo", "DRC"),
+}
 LENGTH_BINS = (1, 16, 31, 61, 121, 181, 301, 401, 10**9)
 
 
@@ -46,6 +69,18 @@ def length_histogram(records: list[Record]) -> dict[str, int]:
         label = f"{low}-{high - 1} words" if high < 10**9 else f"{low}+ words"
         histogram[label] = int(((words >= low) & (words < high)).sum())
     return histogram
+
+
+def countries_covered(records: list[Record]) -> dict[str, int]:
+    """How many records name each country (a rough breadth measure, not a label)."""
+    counts = {}
+    for country in COUNTRIES:
+        names = _COUNTRY_ALIASES.get(country, (country.replace("_", " "),))
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")(?![a-z])")
+        hits = sum(1 for r in records if pattern.search(r.text))
+        if hits:
+            counts[country.replace("_", " ")] = hits
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def check(records: list[Record], min_records: int, min_topic_positives: int = 120) -> dict:
@@ -82,6 +117,14 @@ def check(records: list[Record], min_records: int, min_topic_positives: int = 12
         (f"near-duplicates (cosine > {NEAR_DUPLICATE_COSINE}) < 1 %", near_records / n < 0.01, near_records),
     ]
     combos = Counter("+".join(t for t in TOPICS if t in r.topics) or "none" for r in records)
+    countries = countries_covered(records)
+    checks.append(
+        (
+            "at least 40 countries named (in >= 5 records each)",
+            sum(v >= 5 for v in countries.values()) >= 40,
+            sum(v >= 5 for v in countries.values()),
+        )
+    )
     return {
         "records": n,
         "checks": [{"check": name, "ok": bool(ok), "value": value} for name, ok, value in checks],
@@ -92,6 +135,7 @@ def check(records: list[Record], min_records: int, min_topic_positives: int = 12
         "topic_by_outlook": per_topic_outlook,
         "combinations": dict(combos.most_common()),
         "lengths": length_histogram(records),
+        "countries": countries,
         "near_duplicates": [{"a": records[i].id, "b": records[j].id, "cosine": round(v, 3)} for i, j, v in near[:50]],
     }
 
@@ -105,6 +149,10 @@ def format_result(result: dict) -> str:
     lines.append("outlooks: " + ", ".join(f"{k} {v}" for k, v in result["outlooks"].items()))
     lines.append("combinations: " + ", ".join(f"{k} {v}" for k, v in result["combinations"].items()))
     lines.append("lengths: " + ", ".join(f"{k}: {v}" for k, v in result["lengths"].items()))
+    lines.append(
+        f"countries named: {len(result['countries'])}; most: "
+        + ", ".join(f"{k} {v}" for k, v in list(result["countries"].items())[:15])
+    )
     for pair in result["near_duplicates"][:10]:
         lines.append(f"  near-duplicate: {pair['a']} ~ {pair['b']} ({pair['cosine']})")
     return "\n".join(lines)

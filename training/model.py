@@ -63,17 +63,22 @@ class ModelConfig:
         return asdict(self)
 
 
-def _word_vectorizer(config: ModelConfig, preprocessor=None) -> TfidfVectorizer:
+def _tfidf(config: ModelConfig, **analysis) -> TfidfVectorizer:
+    """A TF-IDF block with the config's weighting; `analysis` says how text becomes terms."""
     return TfidfVectorizer(
-        tokenizer=Tokenizer(stem=config.stem, stop_words=config.stop_words),
+        min_df=config.min_df, max_df=config.max_df, sublinear_tf=config.sublinear_tf, dtype=np.float64, **analysis
+    )
+
+
+def _word_vectorizer(config: ModelConfig, preprocessor=None) -> TfidfVectorizer:
+    tokenizer = Tokenizer(stem=config.stem, stop_words=config.stop_words)
+    return _tfidf(
+        config,
+        tokenizer=tokenizer,
         preprocessor=preprocessor,
         token_pattern=None,
         lowercase=False,
         ngram_range=tuple(config.word_ngrams),
-        min_df=config.min_df,
-        max_df=config.max_df,
-        sublinear_tf=config.sublinear_tf,
-        dtype=np.float64,
     )
 
 
@@ -81,15 +86,7 @@ def _features(config: ModelConfig, with_ending: bool):
     """Word n-grams, plus character n-grams and the text's ending as separate feature blocks if asked."""
     blocks = [("words", _word_vectorizer(config))]
     if config.char_ngrams:
-        chars = TfidfVectorizer(
-            analyzer="char_wb",
-            preprocessor=normalise,
-            ngram_range=tuple(config.char_ngrams),
-            min_df=config.min_df,
-            max_df=config.max_df,
-            sublinear_tf=config.sublinear_tf,
-            dtype=np.float64,
-        )
+        chars = _tfidf(config, analyzer="char_wb", preprocessor=normalise, ngram_range=tuple(config.char_ngrams))
         blocks.append(("chars", chars))
     if with_ending:
         blocks.append(("ending", _word_vectorizer(config, preprocessor=ending)))
