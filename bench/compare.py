@@ -42,13 +42,18 @@ VARIANTS = {
     "outlook: + ending features": {"ending_features": True},
     "stop words + char 2-5 grams": {"stop_words": True, "char_ngrams": (2, 5)},
     "stop words + C = 30": {"stop_words": True, "topic_c": 30.0, "outlook_c": 30.0},
+    "thresholds fixed at 0.5 (dev columns only)": {"_fixed_threshold": 0.5},
 }
 
 
 def run_variant(name: str, overrides: dict, records, dev_records) -> dict:
+    overrides = dict(overrides)
+    fixed_threshold = overrides.pop("_fixed_threshold", None)
     config = ModelConfig(**{**BASE.to_dict(), **overrides})
     started = time.perf_counter()
     metrics, thresholds = cross_validate(records, config)
+    if fixed_threshold is not None:
+        thresholds = dict.fromkeys(TOPICS, fixed_threshold)
     row = {
         "name": name,
         "cv_micro": metrics["topics"]["micro_f1"],

@@ -45,6 +45,16 @@ def corpus_summary(records: list[Record]) -> dict:
     }
 
 
+def source_files(records: list[Record]) -> list[str]:
+    """The files records came from, relative to the repository when inside it (cards travel between machines)."""
+    repo = Path(__file__).resolve().parent.parent
+    files = set()
+    for r in records:
+        path = Path(r.source.rsplit(":", 1)[0]).resolve()
+        files.add(str(path.relative_to(repo)) if path.is_relative_to(repo) else path.name)
+    return sorted(files)
+
+
 def _check_trainable(records: list[Record]) -> None:
     problems = []
     if len(records) < MIN_RECORDS:
@@ -142,7 +152,7 @@ def train(
     summary = corpus_summary(records)
     log.info(
         "corpus loaded",
-        extra={"records": len(records), "sources": sorted({r.source.rsplit(":", 1)[0] for r in records})},
+        extra={"records": len(records), "sources": source_files(records)},
     )
     metrics, thresholds = cross_validate(records, config)
     log.info(
@@ -172,7 +182,7 @@ def train(
         "feedback": {"records": len(corrections), "corpus_records": corpus_records, "comparison": comparison},
         "corpus": {
             "sha256": digest,
-            "files": sorted({r.source.rsplit(":", 1)[0] for r in records}),
+            "files": source_files(records),
             **summary,
         },
         "config": config.to_dict(),
