@@ -40,6 +40,8 @@ VARIANTS = {
     "SGD (log loss)": {"classifier": "sgd"},
     "complement naive Bayes": {"classifier": "cnb"},
     "outlook: + ending features": {"ending_features": True},
+    "+ lead (first two sentences) features": {"lead_features": True},
+    "+ lead and ending features": {"lead_features": True, "ending_features": True},
     "stop words + char 2-5 grams": {"stop_words": True, "char_ngrams": (2, 5)},
     "stop words + C = 30": {"stop_words": True, "topic_c": 30.0, "outlook_c": 30.0},
     "thresholds fixed at 0.5 (dev columns only)": {"_fixed_threshold": 0.5},

@@ -9,7 +9,8 @@ from service.errors import ApiError
 
 api = Blueprint("api", __name__, url_prefix="/v1")
 
-CLASSIFY_FIELDS = {"text", "texts"}
+CLASSIFY_FIELDS = {"text", "texts", "explain", "sentences"}
+OPTIONS = ("explain", "sentences")
 
 
 def current_classifier():
@@ -65,14 +66,22 @@ def classify():
     body = json_body()
     unknown = sorted(set(body) - CLASSIFY_FIELDS)
     if unknown:
-        raise ApiError(422, "unknown_field", f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts'")
+        raise ApiError(
+            422,
+            "unknown_field",
+            f"unknown field(s): {', '.join(unknown)}; expected 'text' or 'texts', optionally 'explain', 'sentences'",
+        )
     if ("text" in body) == ("texts" in body):
         raise ApiError(422, "missing_field", "give exactly one of 'text' (a string) or 'texts' (an array)")
+    for option in OPTIONS:
+        if not isinstance(body.get(option, False), bool):
+            raise ApiError(422, "invalid_type", f"{option} must be true or false")
+    options = {option: body.get(option, False) for option in OPTIONS}
     classifier = current_classifier()
     max_chars = current_app.config["MAX_TEXT_CHARS"]
     try:
         if "text" in body:
-            return classifier.classify(validate_text(body["text"], max_chars=max_chars))
+            return classifier.classify(validate_text(body["text"], max_chars=max_chars), **options)
         texts = body["texts"]
         if not isinstance(texts, list):
             raise InvalidText("invalid_type", "texts must be an array of strings")
@@ -83,7 +92,7 @@ def classify():
             raise ApiError(413, "batch_too_large", f"texts has {len(texts)} items; the limit is {limit}")
         for index, text in enumerate(texts):
             validate_text(text, index, max_chars)
-        return classifier.classify_many(texts)
+        return classifier.classify_many(texts, **options)
     except InvalidText as exc:
         status = 413 if exc.code == "text_too_large" else 422
         details = {} if exc.index is None else {"index": exc.index}

@@ -23,7 +23,7 @@ def _parse_line(line_no: int, raw: str):
         return record_id, None, {"code": exc.code, "message": f"line {line_no}: {exc}"}
 
 
-def classify_stream(classifier: Classifier, source, sink, batch_size: int = 256) -> tuple[int, int]:
+def classify_stream(classifier: Classifier, source, sink, batch_size: int = 256, **options) -> tuple[int, int]:
     """Classify `source` lines into `sink`; a bad line yields an `error` object, not an abort.
 
     Returns (lines written, lines with errors).
@@ -33,7 +33,7 @@ def classify_stream(classifier: Classifier, source, sink, batch_size: int = 256)
     while chunk := list(islice(numbered, batch_size)):
         parsed = [(line_no, *_parse_line(line_no, raw)) for line_no, raw in chunk]
         texts = [text for _, _, text, error in parsed if error is None]
-        results = iter(classifier.classify_many(texts)["results"] if texts else [])
+        results = iter(classifier.classify_many(texts, **options)["results"] if texts else [])
         for _line_no, record_id, _text, error in parsed:
             if error is None:
                 out = {"id": record_id, **next(results), "model": classifier.version}

@@ -69,7 +69,9 @@ def _cmd_classify(args) -> int:
     source = sys.stdin if args.input in (None, "-") else open(args.input, encoding="utf-8")  # noqa: SIM115
     sink = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
-        total, failures = classify_stream(classifier, source, sink, args.batch_size)
+        total, failures = classify_stream(
+            classifier, source, sink, args.batch_size, explain=args.explain, sentences=args.sentences
+        )
     finally:
         if source is not sys.stdin:
             source.close()
@@ -168,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("input", nargs="?", metavar="FILE", help="input JSONL, or - for stdin (default)")
     classify.add_argument("-o", "--output", metavar="OUT", help="output JSONL (default stdout)")
     classify.add_argument("--model", metavar="DIR", help="model or models root (default: the bundled model)")
+    classify.add_argument("--explain", action="store_true", help="add the terms behind each label")
+    classify.add_argument("--sentences", action="store_true", help="add per-sentence labels and outlook per topic")
     classify.add_argument("--batch-size", type=int, default=256, help=argparse.SUPPRESS)
     classify.set_defaults(func=_cmd_classify)
 

@@ -18,7 +18,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from training.labels import OUTLOOKS, TOPICS
-from training.text import Tokenizer, ending, normalise
+from training.text import Tokenizer, ending, lead, normalise
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
@@ -35,6 +35,7 @@ class ModelConfig:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] | None = None
     ending_features: bool = False
+    lead_features: bool = False
     min_df: int = 2
     max_df: float = 0.9
     sublinear_tf: bool = True
@@ -83,8 +84,10 @@ def _word_vectorizer(config: ModelConfig, preprocessor=None) -> TfidfVectorizer:
 
 
 def _features(config: ModelConfig, with_ending: bool):
-    """Word n-grams, plus character n-grams and the text's ending as separate feature blocks if asked."""
+    """Word n-grams, plus character n-grams, the lead and the ending as separate feature blocks if asked."""
     blocks = [("words", _word_vectorizer(config))]
+    if config.lead_features:
+        blocks.append(("lead", _word_vectorizer(config, preprocessor=lead)))
     if config.char_ngrams:
         chars = _tfidf(config, analyzer="char_wb", preprocessor=normalise, ngram_range=tuple(config.char_ngrams))
         blocks.append(("chars", chars))

@@ -49,10 +49,14 @@ class Tokenizer:
         self._stemmer = SnowballStemmer("english") if stem else None
         self._stop = _STOP_WORDS if stop_words else frozenset()
 
-    def __call__(self, text: str) -> list[str]:
+    def words(self, text: str) -> list[str]:
+        """The surface words that become tokens, before stemming."""
         text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), normalise(text))  # "u.n." -> "un"
         words = [w.removesuffix("'s").strip("'") for w in _TOKEN.findall(text)]
-        words = [w for w in words if w and w not in self._stop]
+        return [w for w in words if w and w not in self._stop]
+
+    def __call__(self, text: str) -> list[str]:
+        words = self.words(text)
         if not self.stem:
             return words
         cache = self._cache
@@ -78,3 +82,71 @@ def ending(text: str, sentences: int = 2) -> str:
     """The last sentences of a text: where news copy often turns ("...but talks collapsed")."""
     parts = _SENTENCE_END.split(text.strip())
     return " ".join(parts[-sentences:]) if len(parts) > sentences else ""
+
+
+def lead(text: str, sentences: int = 2) -> str:
+    """The first sentences (headline and lead): what news copy is mostly about."""
+    return " ".join(_SENTENCE_END.split(text.strip())[:sentences])
+
+
+def surface_terms(text: str, tokenizer: Tokenizer | None, max_n: int = 3) -> dict[str, str]:
+    """Map each token n-gram of a text to the words it came from ("missil launch" -> "missile launched")."""
+    if tokenizer is None:
+        return {}
+    words = tokenizer.words(text)
+    tokens = tokenizer(text)
+    mapping: dict[str, str] = {}
+    for n in range(1, max_n + 1):
+        for i in range(len(tokens) - n + 1):
+            mapping.setdefault(" ".join(tokens[i : i + n]), " ".join(words[i : i + n]))
+    return mapping
+
+
+# Words that end with a full stop without ending a sentence: titles, months, common abbreviations.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen lt col maj capt cmdr adm sgt cpl pvt rep sen gov pres amb rev st jr sr
+    jan feb mar apr jun jul aug sep sept oct nov dec no nos vol fig approx est dept univ inc ltd corp co
+    vs etc e.g i.e al cf ca mt ft""".split()
+)
+_BOUNDARY = re.compile(r"""[.!?]+["'\u201d\u2019)\]]*(?=\s)|\n\s*\n|\n(?=\s*[A-Z0-9"\u201c])""")
+_NEXT_START = re.compile(r"""\s*["'\u201c\u2018(\[]?[A-Z0-9]""")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) as character offsets into `text`, whitespace trimmed.
+
+    Rule-based, no downloaded data: a boundary is ., ! or ? (with closing quotes or
+    brackets) followed by space and a capital or digit, or a line break before a capital.
+    Not a boundary: titles and abbreviations ("Gen.", "Jan. 23", "No."), single-letter
+    initials and dotted acronyms ("U.S.", "J. Smith") when a capitalised word follows,
+    and decimals ("3.5").
+    """
+    spans = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if match.group()[0] in ".!?" and not _NEXT_START.match(text, end):
+            continue
+        if match.group()[0] == "." and not _ends_sentence(text, match.start()):
+            continue
+        _append_span(spans, text, start, end)
+        start = end
+    _append_span(spans, text, start, len(text))
+    return spans
+
+
+def _ends_sentence(text: str, dot: int) -> bool:
+    word = re.search(r"[\w.]*$", text[:dot]).group().lower()
+    if word.rstrip(".") in _ABBREVIATIONS:
+        return False
+    # "U.S." or "J." followed by a capitalised word: an acronym or an initial, not an ending
+    return not (re.fullmatch(r"(?:[a-z]\.)*[a-z]", word) and len(word.replace(".", "")) <= 3)
+
+
+def _append_span(spans: list, text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
