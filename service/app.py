@@ -10,6 +10,7 @@ from service.config import load_settings
 from service.errors import register_error_handlers
 from service.health import health
 from service.holder import ClassifierHolder
+from service.pages import pages
 from training.feedback import FeedbackStore
 from training.store import ModelLoadError
 
@@ -39,4 +40,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    app.register_blueprint(pages)
     return app

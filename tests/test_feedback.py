@@ -92,6 +92,7 @@ def test_read_back_since(admin_client, db):
     assert everything["count"] == 2
     later = admin_client.get("/v1/feedback", query_string={"since": first}).get_json()
     assert [row["text"] for row in later["feedback"]] == ["Rebels shell the port"]
+    assert admin_client.get("/v1/feedback", query_string={"since": ""}).status_code == 422
     bad = admin_client.get("/v1/feedback", query_string={"since": "yesterday"})
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_parameter"
 

@@ -110,7 +110,7 @@ class FeedbackStore:
     def fetch(self, since: str | None = None) -> list[dict]:
         query = "SELECT id, created_at, text, topics, outlook, note, model_version FROM feedback"
         params: tuple = ()
-        if since:
+        if since is not None:
             query += " WHERE created_at > ?"
             params = (parse_since(since),)
         with closing(self._connect()) as connection:

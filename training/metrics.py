@@ -117,3 +117,18 @@ def format_report(topics: dict, outlook: dict, calibration: dict | None = None) 
                     f"    {row['bin']}: n={row['count']:4d}  {row['mean_predicted']:.3f} -> {row['observed_rate']:.3f}"
                 )
     return "\n".join(lines)
+
+
+def pr_curves(y_true: np.ndarray, probabilities: np.ndarray, grid) -> dict:
+    """Precision and recall of each topic at each threshold of `grid` (for the report's curves)."""
+    y_true = np.asarray(y_true, dtype=bool)
+    curves = {}
+    for j, topic in enumerate(TOPICS):
+        points = []
+        for threshold in grid:
+            predicted = probabilities[:, j] >= threshold
+            tp = int(np.sum(predicted & y_true[:, j]))
+            m = _prf(tp, int(predicted.sum()) - tp, int(y_true[:, j].sum()) - tp)
+            points.append({"threshold": float(threshold), "precision": m["precision"], "recall": m["recall"]})
+        curves[topic] = points
+    return curves

@@ -20,8 +20,10 @@ import joblib
 
 from training.labels import OUTLOOKS, TOPICS
 from training.model import TopicStanceModel
+from training.report import render_report
 
 CARD_NAME = "model_card.json"
+REPORT_NAME = "report.html"
 CURRENT_POINTER = "current"
 HISTORY_FILE = "history.jsonl"
 TOPIC_ARTEFACT = "topics.joblib"
@@ -88,6 +90,7 @@ def save_model(model: TopicStanceModel, card: dict, models_root: Path, make_curr
             "artefacts": {name: _sha256_file(staging / name) for name in (TOPIC_ARTEFACT, OUTLOOK_ARTEFACT)},
         }
         _write_text_atomic(staging / CARD_NAME, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        _write_text_atomic(staging / REPORT_NAME, render_report(card))
         os.chmod(staging, 0o755)
         os.rename(staging, final)
     except BaseException:

@@ -10,8 +10,9 @@ import numpy as np
 from training.corpus import CorpusError, Record, corpus_sha256, load_records
 from training.feedback import FeedbackStore
 from training.labels import OUTLOOKS, TOPICS
-from training.metrics import calibration_report, outlook_report, topic_report
+from training.metrics import calibration_report, outlook_report, pr_curves, topic_report
 from training.model import (
+    THRESHOLD_GRID,
     ModelConfig,
     choose_threshold,
     cross_fitted_decisions,
@@ -79,6 +80,7 @@ def cross_validate(records: list[Record], config: ModelConfig) -> tuple[dict, di
         "topics": topic_report(y_topics, cross_fitted_decisions(y_topics, topic_oof, fold_of)),
         "outlook": outlook_report(outlooks, predicted_outlooks),
         "calibration": calibration_report(y_topics, topic_oof),
+        "pr_curves": pr_curves(y_topics, topic_oof, THRESHOLD_GRID),
     }
     return metrics, thresholds
 
