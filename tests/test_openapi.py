@@ -1,6 +1,8 @@
 """GET /openapi.json: a valid OpenAPI 3.1 document, and live responses that conform to it."""
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -9,6 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from service import create_app
+from training.store import REPO_MODELS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -45,28 +48,25 @@ def test_schema_rejects_a_wrong_shape(document):
         conforms(document, "Prediction", {"labels": ["sports"], "topics": {}, "outlook": {"label": "meh"}})
 
 
-@pytest.fixture
-def fuzz_app(classifier, tmp_path):
-    config = {"CLASSIFIER": classifier, "DB": str(tmp_path / "fb.sqlite3"), "MAX_BATCH": 5, "ADMIN_TOKEN": "fuzz"}
-    return create_app(config)
-
-
-schema = schemathesis.pytest.from_fixture("fuzz_schema")
-
-
 # Invalid requests are rejected with the statuses the API documents; 413 is how size limits answer.
 FUZZ_CONFIG = {
     "checks": {
         "negative_data_rejection": {"expected-statuses": ["400", "401", "403", "404", "405", "413", "415", "422"]}
     }
 }
-
-
-@pytest.fixture
-def fuzz_schema(fuzz_app):
-    return schemathesis.openapi.from_wsgi(
-        "/openapi.json", fuzz_app, config=schemathesis.config.SchemathesisConfig.from_dict(FUZZ_CONFIG)
-    )
+# Built at import (schemathesis parametrizes at collection time) on the bundled model, with writes
+# enabled and a throwaway feedback database.
+FUZZ_APP = create_app(
+    {
+        "MODEL_DIR": str(REPO_MODELS_DIR),
+        "DB": str(Path(tempfile.mkdtemp(prefix="topicstance-fuzz-")) / "feedback.sqlite3"),
+        "MAX_BATCH": 5,
+        "ADMIN_TOKEN": "fuzz",
+    }
+)
+schema = schemathesis.openapi.from_wsgi(
+    "/openapi.json", FUZZ_APP, config=schemathesis.config.SchemathesisConfig.from_dict(FUZZ_CONFIG)
+)
 
 
 @schema.parametrize()

@@ -68,7 +68,27 @@ def test_train_with_feedback_records_parent_and_count(two_version_root, tiny_cor
     assert card["feedback"]["records"] == 2 and card["corpus"]["records"] == 38
     comparison = card["feedback"]["comparison"]
     assert comparison["current_version"] == second and 0 <= comparison["candidate_score"] <= 1
+    assert comparison["current_recipe_reconstructed"] is True
     assert current_version(root) == path.name
+
+
+def test_comparison_is_fair_when_nothing_changed(two_version_root, tiny_corpus, tmp_path):
+    """Same data, same settings: both recipes score the same, so the default margin promotes."""
+    root, _, second = two_version_root
+    path = train(
+        [tiny_corpus], root, ModelConfig(cv_folds=3, seed=2), with_feedback=True, feedback_db=tmp_path / "e.db"
+    )
+    comparison = json.loads((path / "model_card.json").read_text())["feedback"]["comparison"]
+    assert comparison["candidate_score"] == comparison["current_score"]
+    assert current_version(root) == path.name
+
+
+def test_corrections_until_a_time(tmp_path):
+    store = FeedbackStore(tmp_path / "fb.db")
+    first = store.add("one", [], "neutral", None, None)["created_at"]
+    store.add("two", [], "neutral", None, None)
+    assert [r.text for r in store.records(until=first)] == ["one"]
+    assert [r.text for r in store.records()] == ["one", "two"]
 
 
 def test_worse_model_is_saved_but_not_promoted_unless_forced(two_version_root, tiny_corpus, tmp_path, capsys):

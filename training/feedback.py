@@ -132,8 +132,11 @@ class FeedbackStore:
         with closing(self._connect()) as connection:
             return connection.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
-    def records(self) -> list[Record]:
+    def records(self, until: str | None = None) -> list[Record]:
+        """Corrections as training records, oldest first; `until`: only those stored at or before that time."""
+        limit = parse_since(until) if until else None
         return [
             Record(row["id"], row["text"], tuple(row["topics"]), row["outlook"], f"{self.path}:{row['id']}")
             for row in self.fetch()
+            if limit is None or row["created_at"] <= limit
         ]
