@@ -12,6 +12,7 @@ log = logging.getLogger("topicstance.cli")
 
 
 def _cmd_train(args) -> int:
+    from training.metrics import format_report
     from training.model import ModelConfig
     from training.train import PromotionRefused, train
 
@@ -29,8 +30,6 @@ def _cmd_train(args) -> int:
         sys.stderr.write(f"topicstance train: {exc}\n")
         return 3
     card = json.loads((path / "model_card.json").read_text(encoding="utf-8"))
-    from training.metrics import format_report
-
     cv = card["metrics"]["cross_validation"]
     sys.stdout.write(f"model {card['version']} saved to {path}\n")
     sys.stdout.write(f"thresholds: {json.dumps(card['thresholds'])}\n")
