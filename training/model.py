@@ -17,6 +17,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from training.fastpath import CompiledScorer, NotCompilable
 from training.labels import OUTLOOKS, TOPICS
 from training.text import Tokenizer, ending, lead, normalise
 
@@ -162,6 +163,12 @@ class TopicStanceModel:
         self.thresholds = {t: float(thresholds[t]) for t in TOPICS}
         classes = list(outlook_pipeline.classes_)
         self._outlook_order = [classes.index(label) if label in classes else None for label in OUTLOOKS]
+        self.scorer = None
+        if None not in self._outlook_order:
+            try:
+                self.scorer = CompiledScorer(topic_pipeline, outlook_pipeline, self._outlook_order)
+            except NotCompilable:
+                pass  # other feature or classifier settings: scored by the pipelines themselves
 
     def topic_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 3) probabilities, columns in TOPICS order."""
@@ -177,9 +184,16 @@ class TopicStanceModel:
         return out
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Topic probabilities, 0/1 topic decisions and outlook probabilities for a batch."""
-        topic_probs = self.topic_probabilities(texts)
-        return topic_probs, apply_thresholds(topic_probs, self.thresholds), self.outlook_probabilities(texts)
+        """Topic probabilities, 0/1 topic decisions and outlook probabilities for a batch.
+
+        Uses the compiled scoring table when the model has one (same numbers, one
+        tokenisation for both heads), else the scikit-learn pipelines.
+        """
+        if self.scorer is not None:
+            topic_probs, outlook_probs = self.scorer.score_many(list(texts))
+        else:
+            topic_probs, outlook_probs = self.topic_probabilities(texts), self.outlook_probabilities(texts)
+        return topic_probs, apply_thresholds(topic_probs, self.thresholds), outlook_probs
 
 
 def cross_validated_probabilities(texts, topic_lists, outlooks, config: ModelConfig):

@@ -25,14 +25,23 @@ _QUOTES = str.maketrans(
 )
 
 
+def _undot(match: re.Match) -> str:
+    return match.group().replace(".", "")
+
+
 def normalise(text: str) -> str:
     """NFKC, entities decoded, lower-case, single-spaced: typography varies by source, meaning does not.
 
     Scraped wire copy carries HTML entities, the apostrophe often mangled ("Iran #39;s").
     """
-    text = html.unescape(_BROKEN_APOSTROPHE.sub("'", text))
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    return _WHITESPACE.sub(" ", text).strip()
+    # The checks skip work most texts do not need; the result is the same either way.
+    if "#39;" in text:
+        text = _BROKEN_APOSTROPHE.sub("'", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return _WHITESPACE.sub(" ", text.translate(_QUOTES).lower()).strip()
 
 
 class Tokenizer:
@@ -51,22 +60,23 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """The surface words that become tokens, before stemming."""
-        text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), normalise(text))  # "u.n." -> "un"
-        words = [w.removesuffix("'s").strip("'") for w in _TOKEN.findall(text)]
-        return [w for w in words if w and w not in self._stop]
+        text = normalise(text)
+        if "." in text:
+            text = _ACRONYM.sub(_undot, text)  # "u.n." -> "un"
+        words = [w.removesuffix("'s").strip("'") if "'" in w else w for w in _TOKEN.findall(text)]
+        stop = self._stop
+        return [w for w in words if w and w not in stop]
 
     def __call__(self, text: str) -> list[str]:
         words = self.words(text)
         if not self.stem:
             return words
         cache = self._cache
-        out = []
-        for word in words:
-            stem = cache.get(word)
-            if stem is None:
-                stem = cache[word] = self._stemmer.stem(word)
-            out.append(stem)
-        return out
+        return [cache.get(word) or self._new_stem(word) for word in words]
+
+    def _new_stem(self, word: str) -> str:
+        stem = self._cache[word] = self._stemmer.stem(word)
+        return stem
 
     def __getstate__(self):
         return {"stem": self.stem, "stop_words": self.stop_words}

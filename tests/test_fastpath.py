@@ -1,0 +1,30 @@
+"""The compiled scoring table gives the scikit-learn pipelines' probabilities (issue: speed)."""
+
+import numpy as np
+
+from training.corpus import load_records
+from training.model import ModelConfig, fit_model
+from training.store import REPO_MODELS_DIR, load_model
+
+
+def test_bundled_model_compiled_scores_equal_the_pipelines_over_the_whole_corpus():
+    model, _, _ = load_model(REPO_MODELS_DIR)
+    assert model.scorer is not None
+    texts = [r.text for r in load_records()] + ["", "   ", "Zzyzx qwerty", "U.N. &amp; U.S. #39;s envoy"]
+    fast_topics, fast_outlook = model.scorer.score_many(texts)
+    assert np.abs(fast_topics - model.topic_probabilities(texts)).max() < 1e-9
+    assert np.abs(fast_outlook - model.outlook_probabilities(texts)).max() < 1e-9
+
+
+def test_predict_uses_the_table_and_other_settings_fall_back(tiny_corpus):
+    records = load_records([tiny_corpus])
+    texts, topics, outlooks = [r.text for r in records], [r.topics for r in records], [r.outlook for r in records]
+    thresholds = {"security": 0.5, "arms_trade": 0.5, "diplomacy": 0.5}
+    compiled = fit_model(texts, topics, outlooks, ModelConfig(cv_folds=3), thresholds)
+    assert compiled.scorer is not None
+    with_chars = fit_model(texts, topics, outlooks, ModelConfig(cv_folds=3, char_ngrams=(2, 4)), thresholds)
+    assert with_chars.scorer is None
+    probs, decisions, outlook = compiled.predict(texts)
+    assert np.abs(probs - compiled.topic_probabilities(texts)).max() < 1e-9
+    assert np.abs(outlook - compiled.outlook_probabilities(texts)).max() < 1e-9
+    assert with_chars.predict(texts)[0].shape == (len(texts), 3)
