@@ -69,7 +69,14 @@ def _cmd_classify(args) -> int:
     sink = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
         total, failures = classify_stream(
-            classifier, source, sink, args.batch_size, explain=args.explain, sentences=args.sentences
+            classifier,
+            source,
+            sink,
+            args.batch_size,
+            jobs=args.jobs,
+            progress=sys.stderr.isatty() and not args.quiet,
+            explain=args.explain,
+            sentences=args.sentences,
         )
     finally:
         if source is not sys.stdin:
@@ -171,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", metavar="DIR", help="model or models root (default: the bundled model)")
     classify.add_argument("--explain", action="store_true", help="add the terms behind each label")
     classify.add_argument("--sentences", action="store_true", help="add per-sentence labels and outlook per topic")
+    classify.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    classify.add_argument("--quiet", action="store_true", help="no progress bar (it only shows on a terminal)")
     classify.add_argument("--batch-size", type=int, default=256, help=argparse.SUPPRESS)
     classify.set_defaults(func=_cmd_classify)
 

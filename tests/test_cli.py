@@ -76,3 +76,20 @@ def test_unknown_subcommand_exits_with_usage():
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_classify_with_several_jobs_keeps_order(model_dir, write, tmp_path):
+    rows = [{"id": i, "text": f"Envoys meet for round {i} of talks" if i % 3 else ""} for i in range(1, 40)]
+    source = write("many.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    args = ["classify", str(source), "--model", str(model_dir), "--batch-size", "4"]
+    assert main([*args, "-o", str(one)]) == 1  # the empty texts are errors
+    assert main([*args, "-o", str(two), "--jobs", "2"]) == 1
+    assert one.read_text() == two.read_text()
+    assert [json.loads(line)["id"] for line in two.read_text().splitlines()] == list(range(1, 40))
+
+
+def test_classify_rejects_zero_jobs(model_dir, write, capsys):
+    source = write("one.jsonl", '{"id": 1, "text": "Envoys meet"}\n')
+    assert main(["classify", str(source), "--model", str(model_dir), "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err
