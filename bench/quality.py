@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+# bench/http.py would shadow the standard library for anything importing http (nltk does)
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 from service.classifier import load_classifier  # noqa: E402
 from training.evaluate import evaluate  # noqa: E402
