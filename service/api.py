@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request
 
 from service.classifier import InvalidText, validate_text
 from service.errors import ApiError
+from training.explain import NotExplainable
 
 api = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -93,6 +94,8 @@ def classify():
         for index, text in enumerate(texts):
             validate_text(text, index, max_chars)
         return classifier.classify_many(texts, **options)
+    except NotExplainable as exc:
+        raise ApiError(422, "not_explainable", f"this model cannot explain its labels exactly: {exc}") from exc
     except InvalidText as exc:
         status = 413 if exc.code == "text_too_large" else 422
         details = {} if exc.index is None else {"index": exc.index}

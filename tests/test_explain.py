@@ -114,3 +114,15 @@ def test_api_options(client, classifier):
     assert len(batch["results"][1]["sentences"]) == 1
     error = post(client, {"text": TEXT, "explain": "yes"})
     assert error.status_code == 422 and error.get_json()["error"]["code"] == "invalid_type"
+
+
+def test_explain_on_a_non_linear_model_is_a_clear_422(tiny_corpus, tmp_path):
+    from service import create_app, load_classifier
+    from training.model import ModelConfig
+    from training.train import train
+
+    path = train([tiny_corpus], tmp_path / "models", ModelConfig(cv_folds=3, classifier="svm"))
+    client = create_app({"CLASSIFIER": load_classifier(path)}).test_client()
+    assert post(client, {"text": TEXT}).status_code == 200
+    response = post(client, {"text": TEXT, "explain": True})
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "not_explainable"
