@@ -14,6 +14,10 @@ def test_bundled_model_compiled_scores_equal_the_pipelines_over_the_whole_corpus
     fast_topics, fast_outlook = model.scorer.score_many(texts)
     assert np.abs(fast_topics - model.topic_probabilities(texts)).max() < 1e-9
     assert np.abs(fast_outlook - model.outlook_probabilities(texts)).max() < 1e-9
+    for i in range(0, len(texts), 97):  # the single-text path, on a spread of texts
+        topics, outlook = model.scorer.score(texts[i])
+        assert np.abs(np.array(topics) - fast_topics[i]).max() < 1e-9
+        assert np.abs(np.array(outlook) - fast_outlook[i]).max() < 1e-9
 
 
 def test_predict_uses_the_table_and_other_settings_fall_back(tiny_corpus):

@@ -54,10 +54,11 @@ class CompiledScorer:
         self.tokenizer = Tokenizer(stem=topic_tfidf.tokenizer.stem, stop_words=topic_tfidf.tokenizer.stop_words)
         self.min_n, self.max_n = topic_tfidf.ngram_range
         self.sublinear = topic_tfidf.sublinear_tf
-        idf = topic_tfidf.idf_
-        rows = np.hstack([topic_coef, outlook_coef])
-        # term -> (idf, six coefficients) as plain Python floats: no numpy call per term
-        self.table = {term: (float(idf[i]), *map(float, rows[i])) for term, i in topic_tfidf.vocabulary_.items()}
+        self.vocabulary = topic_tfidf.vocabulary_
+        self.idf = np.asarray(topic_tfidf.idf_, dtype=float)
+        # one row per term: its coefficients for the three topics, then the three outlooks
+        self.rows = np.ascontiguousarray(np.hstack([topic_coef, outlook_coef]), dtype=float)
+        self.bias = np.array(topic_bias + self.outlook_bias, dtype=float)
 
     def _terms(self, tokens: list[str]) -> Counter:
         """The n-gram counts scikit-learn's word analyzer would produce for these tokens."""
@@ -69,41 +70,40 @@ class CompiledScorer:
                 grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
         return Counter(grams)
 
-    def score(self, text: str) -> tuple[list[float], list[float]]:
-        """(topic probabilities, outlook probabilities) of one text, in TOPICS and OUTLOOKS order."""
-        table = self.table
-        t0 = t1 = t2 = o0 = o1 = o2 = norm = 0.0
-        log = math.log
+    def _columns(self, text: str) -> tuple[list[int], list[int]]:
+        """Vocabulary columns of the text's known n-grams, and their counts."""
+        vocabulary = self.vocabulary
+        columns, counts = [], []
         for term, count in self._terms(self.tokenizer(text)).items():
-            row = table.get(term)
-            if row is None:
-                continue
-            value = ((1.0 + log(count)) if self.sublinear else count) * row[0]
-            norm += value * value
-            t0 += value * row[1]
-            t1 += value * row[2]
-            t2 += value * row[3]
-            o0 += value * row[4]
-            o1 += value * row[5]
-            o2 += value * row[6]
-        scale = 1.0 / math.sqrt(norm) if norm > 0 else 0.0
-        tb, ob = self.topic_bias, self.outlook_bias
-        topics = [_sigmoid(t * scale + b) for t, b in zip((t0, t1, t2), tb, strict=True)]
-        logits = [o * scale + b for o, b in zip((o0, o1, o2), ob, strict=True)]
-        top = max(logits)
-        exps = [math.exp(x - top) for x in logits]
+            column = vocabulary.get(term)
+            if column is not None:
+                columns.append(column)
+                counts.append(count)
+        return columns, counts
+
+    def score(self, text: str) -> tuple[list[float], list[float]]:
+        """(topic probabilities, outlook probabilities) of one text, in TOPICS and OUTLOOKS order.
+
+        Batches go through this same function text by text: the Python work per text
+        dominates anyway, and a text gets the same numbers to the last bit either way.
+        """
+        columns, counts = self._columns(text)
+        if columns:
+            index = np.fromiter(columns, dtype=np.intp, count=len(columns))
+            tf = np.fromiter(counts, dtype=float, count=len(counts))
+            values = ((np.log(tf) + 1.0) if self.sublinear else tf) * self.idf[index]
+            scores = (values @ self.rows[index] / math.sqrt(values @ values) + self.bias).tolist()
+        else:
+            scores = self.bias.tolist()
+        # plain floats: for six numbers, math is cheaper than numpy's per-call overhead
+        topics = [1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x)) for x in scores[:3]]
+        top = max(scores[3:])
+        exps = [math.exp(x - top) for x in scores[3:]]
         total = sum(exps)
         return topics, [e / total for e in exps]
 
     def score_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         scored = [self.score(text) for text in texts]
-        topics = np.array([s[0] for s in scored], dtype=float).reshape(len(texts), 3)
-        outlooks = np.array([s[1] for s in scored], dtype=float).reshape(len(texts), 3)
+        topics = np.array([topic for topic, _ in scored], dtype=float).reshape(len(texts), 3)
+        outlooks = np.array([outlook for _, outlook in scored], dtype=float).reshape(len(texts), 3)
         return topics, outlooks
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)

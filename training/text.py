@@ -16,7 +16,6 @@ _KEEP = {"no", "not", "nor", "never", "none", "nothing", "without", "but", "howe
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _KEEP)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019]))\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
-_WHITESPACE = re.compile(r"\s+")
 _BROKEN_APOSTROPHE = re.compile(r"\s?(?<!&)#39;")
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}")
 _TOKEN = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
@@ -41,7 +40,9 @@ def normalise(text: str) -> str:
         text = html.unescape(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _WHITESPACE.sub(" ", text.translate(_QUOTES).lower()).strip()
+    if not text.isascii() or "`" in text:
+        text = text.translate(_QUOTES)
+    return " ".join(text.lower().split())
 
 
 class Tokenizer:
