@@ -14,7 +14,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 # Negations and contrast words carry outlook ("no progress", "but talks failed"): never drop them.
 _KEEP = {"no", "not", "nor", "never", "none", "nothing", "without", "but", "however", "cannot", "against"}
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS - _KEEP)
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019]))\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
 _BROKEN_APOSTROPHE = re.compile(r"\s?(?<!&)#39;")
 _ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}")
@@ -91,13 +90,13 @@ class Tokenizer:
 
 def ending(text: str, sentences: int = 2) -> str:
     """The last sentences of a text: where news copy often turns ("...but talks collapsed")."""
-    parts = _SENTENCE_END.split(text.strip())
+    parts = [text[a:b] for a, b in split_sentences(text)]
     return " ".join(parts[-sentences:]) if len(parts) > sentences else ""
 
 
 def lead(text: str, sentences: int = 2) -> str:
     """The first sentences (headline and lead): what news copy is mostly about."""
-    return " ".join(_SENTENCE_END.split(text.strip())[:sentences])
+    return " ".join(text[a:b] for a, b in split_sentences(text)[:sentences])
 
 
 def surface_terms(text: str, tokenizer: Tokenizer | None, max_n: int = 3) -> dict[str, str]:
