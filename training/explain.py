@@ -6,6 +6,8 @@ Every contribution reported here is one of those products, so the parts add
 up to the score the model used, to floating-point precision.
 """
 
+import weakref
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import FeatureUnion
@@ -29,8 +31,16 @@ def _linear(estimator):
     return estimator
 
 
+_FEATURE_NAMES: "weakref.WeakKeyDictionary[object, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
 def _feature_names(features) -> np.ndarray:
-    return np.asarray(features.get_feature_names_out(), dtype=object)
+    """Feature names of a fitted features step, built once per model (it is O(vocabulary))."""
+    step = features[-1]
+    names = _FEATURE_NAMES.get(step)
+    if names is None:
+        names = _FEATURE_NAMES[step] = np.asarray(features.get_feature_names_out(), dtype=object)
+    return names
 
 
 def _tokenizer(features) -> Tokenizer | None:
