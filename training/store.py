@@ -209,13 +209,19 @@ def resolve_model_dir(path: Path | str | None = None) -> Path:
     )
 
 
+def read_card(path: Path | str | None = None) -> dict:
+    """The model card of a version directory or a models root's current version, without the model."""
+    model_dir = resolve_model_dir(path)
+    try:
+        return json.loads((model_dir / CARD_NAME).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"unreadable model card in {model_dir}: {exc}") from exc
+
+
 def load_model(path: Path | str | None = None) -> tuple[TopicStanceModel, dict, Path]:
     """The model, its card and its directory, after checking card format and artefact checksums."""
     model_dir = resolve_model_dir(path)
-    try:
-        card = json.loads((model_dir / CARD_NAME).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"unreadable model card in {model_dir}: {exc}") from exc
+    card = read_card(model_dir)
     if card.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"{model_dir}: unsupported model format {card.get('format_version')!r}")
     if card.get("labels") != {"topics": list(TOPICS), "outlooks": list(OUTLOOKS)}:

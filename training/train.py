@@ -20,7 +20,7 @@ from training.model import (
     fit_model,
     topic_matrix,
 )
-from training.store import current_version, library_versions, load_model, make_version_id, now_utc, save_model
+from training.store import current_version, library_versions, make_version_id, now_utc, read_card, save_model
 from training.text import normalise
 
 log = logging.getLogger("topicstance.train")
@@ -115,20 +115,24 @@ def _fit_records(records: list[Record], config: ModelConfig, thresholds: dict[st
 
 
 def compare_with_current(
-    corpus: list[Record], store: FeedbackStore, config: ModelConfig, thresholds, models_root: Path
+    corpus: list[Record],
+    records: list[Record],
+    store: FeedbackStore,
+    config: ModelConfig,
+    thresholds,
+    models_root: Path,
 ) -> dict | None:
     """A/B on one held-out split: the new recipe against the current model's recipe, both refitted.
 
     Scoring the deployed model directly would flatter it: it was trained on most
     of any split. Instead both recipes are fitted on the same 80 % and scored on
-    the same 20 % of today's data (corrections included, with their corrected
-    labels). The current recipe is the current model's settings on its own data:
-    the corpus plus the corrections it had (those stored before it was created).
+    the same 20 % of today's `records` (the corpus merged with all corrections).
+    The current recipe is the current model's settings on its own data: the
+    corpus plus the corrections it had (those stored before it was created).
     """
     if current_version(models_root) is None:
         return None
-    _, current_card, _ = load_model(models_root)
-    records = merge_feedback(corpus, store.records())
+    current_card = read_card(models_root)
     had = store.records(until=current_card["created_at"]) if current_card.get("feedback", {}).get("records") else []
     current_records = merge_feedback(corpus, had)
     order = np.random.default_rng(config.seed).permutation(len(records))
@@ -171,11 +175,12 @@ def train(
     store = FeedbackStore(feedback_db)
     corrections = store.records() if with_feedback else []
     records = merge_feedback(corpus, corrections)
+    files = source_files(records)
     _check_trainable(records)
     summary = corpus_summary(records)
     log.info(
         "corpus loaded",
-        extra={"records": len(records), "sources": source_files(records)},
+        extra={"records": len(records), "sources": files},
     )
     metrics, thresholds = cross_validate(records, config)
     log.info(
@@ -187,7 +192,7 @@ def train(
         },
     )
     model = _fit_records(records, config, thresholds)
-    comparison = compare_with_current(corpus, store, config, thresholds, out_dir) if with_feedback else None
+    comparison = compare_with_current(corpus, records, store, config, thresholds, out_dir) if with_feedback else None
     promote = comparison is None or force or comparison["candidate_score"] >= comparison["current_score"] - margin
     created = now_utc()
     digest = corpus_sha256(records)
@@ -199,7 +204,7 @@ def train(
         "feedback": {"records": len(corrections), "corpus_records": len(corpus), "comparison": comparison},
         "corpus": {
             "sha256": digest,
-            "files": source_files(records),
+            "files": files,
             **summary,
         },
         "config": config.to_dict(),
