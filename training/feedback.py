@@ -84,14 +84,23 @@ def validate_feedback(body: dict) -> list[str]:
 class FeedbackStore:
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else default_db_path()
+        self._prepared = False
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """A connection with the per-connection settings; the file is set up once per store (per process).
+
+        WAL mode and the schema persist in the database file, so they need not be
+        redone on every request; busy_timeout and synchronous are per connection.
+        """
+        if not self._prepared:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
-        connection.executescript(_SCHEMA)
+        if not self._prepared:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.executescript(_SCHEMA)
+            self._prepared = True
         return connection
 
     def add(self, text: str, topics: list[str], outlook: str, note: str | None, model_version: str | None) -> dict:
