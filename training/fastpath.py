@@ -49,8 +49,7 @@ class CompiledScorer:
         topic_coef = np.stack([e.coef_.ravel() for e in estimators], axis=1)
         topic_bias = [float(e.intercept_[0]) for e in estimators]
         outlook_coef = outlook.coef_.T[:, outlook_order]
-        self.outlook_bias = [float(b) for b in outlook.intercept_[outlook_order]]
-        self.topic_bias = topic_bias
+        outlook_bias = [float(b) for b in outlook.intercept_[outlook_order]]
         self.tokenizer = Tokenizer(stem=topic_tfidf.tokenizer.stem, stop_words=topic_tfidf.tokenizer.stop_words)
         self.min_n, self.max_n = topic_tfidf.ngram_range
         self.sublinear = topic_tfidf.sublinear_tf
@@ -58,7 +57,7 @@ class CompiledScorer:
         self.idf = np.asarray(topic_tfidf.idf_, dtype=float)
         # one row per term: its coefficients for the three topics, then the three outlooks
         self.rows = np.ascontiguousarray(np.hstack([topic_coef, outlook_coef]), dtype=float)
-        self.bias = np.array(topic_bias + self.outlook_bias, dtype=float)
+        self.bias = np.array(topic_bias + outlook_bias, dtype=float)
 
     def _terms(self, tokens: list[str]) -> Counter:
         """The n-gram counts scikit-learn's word analyzer would produce for these tokens."""
