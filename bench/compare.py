@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 from training.corpus import load_records  # noqa: E402
-from training.labels import OUTLOOKS, TOPICS  # noqa: E402
-from training.metrics import outlook_report, topic_report  # noqa: E402
-from training.model import ModelConfig, fit_model, topic_matrix  # noqa: E402
+from training.evaluate import evaluate_records  # noqa: E402
+from training.labels import TOPICS  # noqa: E402
+from training.model import ModelConfig, fit_model  # noqa: E402
 from training.train import cross_validate  # noqa: E402
 
 DEFAULT_DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
@@ -65,9 +65,8 @@ def run_variant(name: str, overrides: dict, records, dev_records) -> dict:
     if dev_records:
         texts = [r.text for r in records]
         model = fit_model(texts, [r.topics for r in records], [r.outlook for r in records], config, thresholds)
-        _, decisions, outlook_probs = model.predict([r.text for r in dev_records])
-        topics = topic_report(topic_matrix([r.topics for r in dev_records]), decisions)
-        outlook = outlook_report([r.outlook for r in dev_records], [OUTLOOKS[i] for i in outlook_probs.argmax(1)])
+        report = evaluate_records(model, dev_records)
+        topics, outlook = report["topics"], report["outlook"]
         row.update(
             dev_micro=topics["micro_f1"],
             dev_outlook=outlook["macro_f1"],

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from training.corpus import CorpusError, Record, corpus_sha256, load_records
+from training.evaluate import evaluate_records
 from training.feedback import FeedbackStore
 from training.labels import OUTLOOKS, TOPICS
 from training.metrics import calibration_report, outlook_report, pr_curves, topic_report
@@ -102,10 +103,8 @@ def merge_feedback(records: list[Record], corrections: list[Record]) -> list[Rec
 
 def held_out_score(model, records: list[Record]) -> float:
     """Mean of topic micro-F1 and outlook macro-F1: one number to compare two models on."""
-    _, decisions, outlook_probs = model.predict([r.text for r in records])
-    topics = topic_report(topic_matrix([r.topics for r in records]), decisions)
-    outlook = outlook_report([r.outlook for r in records], [OUTLOOKS[i] for i in outlook_probs.argmax(axis=1)])
-    return (topics["micro_f1"] + outlook["macro_f1"]) / 2
+    report = evaluate_records(model, records)
+    return (report["topics"]["micro_f1"] + report["outlook"]["macro_f1"]) / 2
 
 
 def _fit_records(records: list[Record], config: ModelConfig, thresholds: dict[str, float]):
