@@ -1,6 +1,6 @@
 """Model comparison for docs/model.md: cross-validation on the bundled corpus vs the real-news dev set.
 
-    python bench/compare.py [--dev ../shared/eval/dev.jsonl] [--only NAME ...] [--jobs 2]
+    python bench/compare.py [--dev ../shared/eval/dev.jsonl] [--only NAME ...] [--jobs N]
 
 Each variant changes one thing from the default ModelConfig. The dev set is only
 measured, never trained or tuned on beyond choosing among these variants.
@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-from joblib import Parallel, delayed
-
 REPO = Path(__file__).resolve().parent.parent
 # bench/http.py would shadow the standard library for anything importing http (nltk does)
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
@@ -20,8 +18,8 @@ sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from training.corpus import load_records  # noqa: E402
 from training.evaluate import evaluate_records  # noqa: E402
 from training.labels import TOPICS  # noqa: E402
-from training.model import ModelConfig, fit_model  # noqa: E402
-from training.train import cross_validate  # noqa: E402
+from training.model import ModelConfig, TopicStanceModel, default_jobs  # noqa: E402
+from training.train import fit_cross_validated  # noqa: E402
 
 DEFAULT_DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
 BASE = ModelConfig()
@@ -49,22 +47,20 @@ VARIANTS = {
 }
 
 
-def run_variant(name: str, overrides: dict, records, dev_records) -> dict:
+def run_variant(name: str, overrides: dict, records, dev_records, jobs: int) -> dict:
     overrides = dict(overrides)
     fixed_threshold = overrides.pop("_fixed_threshold", None)
     config = ModelConfig(**{**BASE.to_dict(), **overrides})
     started = time.perf_counter()
-    metrics, thresholds = cross_validate(records, config)
+    model, metrics = fit_cross_validated(records, config, jobs)
     if fixed_threshold is not None:
-        thresholds = dict.fromkeys(TOPICS, fixed_threshold)
+        model = TopicStanceModel(model.topic_pipeline, model.outlook_pipeline, dict.fromkeys(TOPICS, fixed_threshold))
     row = {
         "name": name,
         "cv_micro": metrics["topics"]["micro_f1"],
         "cv_outlook": metrics["outlook"]["macro_f1"],
     }
     if dev_records:
-        texts = [r.text for r in records]
-        model = fit_model(texts, [r.topics for r in records], [r.outlook for r in records], config, thresholds)
         report = evaluate_records(model, dev_records)
         topics, outlook = report["topics"], report["outlook"]
         row.update(
@@ -81,14 +77,12 @@ def main(argv=None) -> int:
     parser.add_argument("--data", action="append", help="training data (default: the bundled corpus)")
     parser.add_argument("--dev", default=str(DEFAULT_DEV), help="labelled real-news JSONL to measure on")
     parser.add_argument("--only", action="append", help="run only these variants")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="processes per fit (default: all CPUs)")
     args = parser.parse_args(argv)
     records = load_records(args.data)
     dev_records = load_records([args.dev]) if Path(args.dev).is_file() else []
     names = args.only or list(VARIANTS)
-    rows = Parallel(n_jobs=args.jobs)(
-        delayed(run_variant)(name, VARIANTS[name], records, dev_records) for name in names
-    )
+    rows = [run_variant(name, VARIANTS[name], records, dev_records, args.jobs) for name in names]
     header = "| variant | CV topic micro-F1 | CV outlook macro-F1 |"
     if dev_records:
         header += " dev topic micro-F1 | dev security | dev arms_trade | dev diplomacy | dev outlook macro-F1 |"

@@ -14,10 +14,33 @@ def test_bundled_model_compiled_scores_equal_the_pipelines_over_the_whole_corpus
     fast_topics, fast_outlook = model.scorer.score_many(texts)
     assert np.abs(fast_topics - model.topic_probabilities(texts)).max() < 1e-9
     assert np.abs(fast_outlook - model.outlook_probabilities(texts)).max() < 1e-9
-    for i in range(0, len(texts), 97):  # the single-text path, on a spread of texts
+    for i in list(range(0, len(texts), 97)) + list(range(len(texts) - 4, len(texts))):
+        # the single-text path (dicts, not numpy) gives the batch path's numbers to the last bit
         topics, outlook = model.scorer.score(texts[i])
-        assert np.abs(np.array(topics) - fast_topics[i]).max() < 1e-9
-        assert np.abs(np.array(outlook) - fast_outlook[i]).max() < 1e-9
+        assert topics == fast_topics[i].tolist() and outlook == fast_outlook[i].tolist()
+
+
+def test_batch_size_and_chunking_do_not_change_a_texts_numbers():
+    model, _, _ = load_model(REPO_MODELS_DIR)
+    texts = [r.text for r in load_records()][:2100]  # more than one chunk of 1024
+    whole = model.scorer.score_many(texts)
+    for start, size in ((0, 7), (5, 8), (1000, 50), (2090, 10)):
+        part = model.scorer.score_many(texts[start : start + size])
+        assert np.array_equal(part[0], whole[0][start : start + size])
+        assert np.array_equal(part[1], whole[1][start : start + size])
+
+
+def test_stop_words_and_lone_apostrophes_are_scored_like_the_pipeline(tiny_corpus):
+    records = load_records([tiny_corpus])
+    texts, topics, outlooks = [r.text for r in records], [r.topics for r in records], [r.outlook for r in records]
+    thresholds = {"security": 0.5, "arms_trade": 0.5, "diplomacy": 0.5}
+    model = fit_model(texts, topics, outlooks, ModelConfig(cv_folds=3, stop_words=True), thresholds)
+    assert model.scorer is not None
+    probes = texts + ["It is ' the ' talks ' and ' a ' missile", "' ' '", "The U.S. and the U.N. are not at talks"]
+    for batch in (probes, probes[:3]):
+        fast_topics, fast_outlook = model.scorer.score_many(batch)
+        assert np.abs(fast_topics - model.topic_probabilities(batch)).max() < 1e-9
+        assert np.abs(fast_outlook - model.outlook_probabilities(batch)).max() < 1e-9
 
 
 def test_predict_uses_the_table_and_other_settings_fall_back(tiny_corpus):

@@ -5,11 +5,12 @@ import os
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from service import load_classifier
 from training.corpus import load_records
 from training.labels import OUTLOOKS, TOPICS
-from training.model import ModelConfig, apply_thresholds, choose_threshold, cross_fitted_decisions
+from training.model import CorpusTerms, ModelConfig, apply_thresholds, choose_threshold, cross_fitted_decisions
 from training.store import ModelLoadError, load_model, resolve_model_dir, set_current
 from training.train import train
 
@@ -51,6 +52,34 @@ def test_cross_fitted_decisions_use_other_folds_thresholds():
     folds = np.array([0, 0, 1, 1])
     decided = cross_fitted_decisions(y, p, folds)
     assert decided[:, 0].tolist() == [1, 1, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        ModelConfig(),
+        ModelConfig(ending_features=True, lead_features=True, char_ngrams=(2, 3), stop_words=True, min_df=1),
+    ],
+)
+def test_terms_counted_once_give_the_block_fitting_on_those_rows_would(config):
+    """Cross-validation derives each fold's TF-IDF from one count pass; it must equal fitting on the fold."""
+    texts = [r.text for r in load_records()][:1200]
+    rows = np.random.default_rng(0).permutation(len(texts))[:800]
+    others = np.setdiff1d(np.arange(len(texts)), rows)
+    features, matrix = CorpusTerms(texts, config).fit("outlook", rows)
+    reference = clone(features).fit([texts[i] for i in rows])
+    fitted_pairs = (
+        zip(features.transformer_list, reference.transformer_list, strict=True)
+        if hasattr(features, "transformer_list")
+        else [(("words", features), ("words", reference))]
+    )
+    for (_, ours), (_, theirs) in fitted_pairs:
+        assert ours.vocabulary_ == theirs.vocabulary_
+        assert np.array_equal(ours.idf_, theirs.idf_)
+    for subset in (rows, others):
+        expected = reference.transform([texts[i] for i in subset])
+        assert abs(matrix(subset) - expected).max() < 1e-12
+        assert abs(features.transform([texts[i] for i in subset]) - expected).max() < 1e-12
 
 
 def test_model_config_validates_parameters():
@@ -99,7 +128,7 @@ def test_model_card_contents(model_dir, tiny_corpus):
     assert {"micro_f1", "macro_f1"} <= set(cv["topics"])
     assert len(cv["outlook"]["confusion_matrix"]["rows_true_columns_predicted"]) == 3
     assert set(cv["calibration"]) == set(TOPICS)
-    assert set(card["artefacts"]) == {"topics.joblib", "outlook.joblib"}
+    assert set(card["artefacts"]) == {"model.joblib"}
 
 
 def test_save_leaves_no_temporary_directories(models_root):
@@ -121,7 +150,7 @@ def test_failed_save_writes_nothing(tiny_corpus, tmp_path, monkeypatch):
 
 def test_tampered_artefact_is_refused(writable_models_root):
     version_dir = resolve_model_dir(writable_models_root)
-    with open(version_dir / "outlook.joblib", "ab") as handle:
+    with open(version_dir / "model.joblib", "ab") as handle:
         handle.write(b"garbage")
     with pytest.raises(ModelLoadError, match="checksum"):
         load_model(writable_models_root)

@@ -41,7 +41,7 @@ def test_tokenizer_pickles_without_its_cache():
     tokenizer = Tokenizer()
     tokenizer("warming up the cache")
     restored = pickle.loads(pickle.dumps(tokenizer))
-    assert restored._cache == {} and restored("Talks") == ["talk"]
+    assert restored._tokens == {} and restored("Talks") == ["talk"]
 
 
 def test_ending_is_the_last_sentences():

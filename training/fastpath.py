@@ -1,108 +1,310 @@
-"""A compiled scoring table for the default model: one tokenisation for both heads, no per-call overhead.
+"""A compiled scoring table: one tokenisation for both heads, whole batches scored with numpy.
 
-The two heads share their TF-IDF step (same tokenizer, n-grams and weighting,
-fitted on the same texts), so one table maps each vocabulary term to its idf and
-to its coefficients for the three topics and the three outlooks. Scoring a text
-is then: tokenise once, count the known n-grams, weight them, and accumulate six
-dot products and one squared norm. The result equals the scikit-learn pipelines'
-probabilities to floating-point rounding (a test checks < 1e-9 on the corpus).
+The two heads share their TF-IDF blocks (same tokenizer, n-grams and weighting,
+fitted on the same texts), so each block compiles to: an id for every stem its
+vocabulary uses, a table of n-gram keys -> columns, the idf, and one row of six
+coefficients per column (three topics, three outlooks; zeros where a head does not
+use the block). Scoring a batch is then: map each run of letters to a stem id
+(memoised), look the n-grams up as integer keys, count, weight, and take six dot
+products per text with `reduceat`. The result equals the scikit-learn pipelines'
+probabilities to floating-point rounding (a test checks < 1e-9 on the corpus), and
+a text gets bitwise the same numbers alone or in any batch.
 """
 
-import math
 from collections import Counter
+from itertools import islice, repeat
 
 import numpy as np
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 
-from training.text import Tokenizer
+from training.ngrams import DROPPED, ngram_keys, token_ids
+from training.text import Tokenizer, _Memo, word_runs
+
+_FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
+_CHUNK = 1024  # texts per numpy pass: bounded memory, cache-sized sorts (fastest of 64-2048 here)
 
 
 class NotCompilable(ValueError):
-    """The model is not the plain shared-TF-IDF + logistic-regression shape this table covers."""
+    """The model is not the shared-TF-IDF + logistic-regression shape this table covers."""
 
 
-def _plain_tfidf(vectorizer) -> TfidfVectorizer:
+def _blocks(pipeline) -> list[tuple[str, TfidfVectorizer, int]]:
+    """(name, vectorizer, first column) of every feature block of a pipeline."""
+    if len(pipeline) != 2:
+        raise NotCompilable("pipelines must be features + classifier")
+    features = pipeline[0]
+    named = features.transformer_list if isinstance(features, FeatureUnion) else [("words", features)]
+    if isinstance(features, FeatureUnion) and (features.transformer_weights or len(named) != len(set(dict(named)))):
+        raise NotCompilable("weighted or repeated feature blocks")
+    blocks, offset = [], 0
+    for name, vectorizer in named:
+        _check_tfidf(vectorizer)
+        blocks.append((name, vectorizer, offset))
+        offset += len(vectorizer.vocabulary_)
+    return blocks
+
+
+def _check_tfidf(vectorizer) -> None:
     if not isinstance(vectorizer, TfidfVectorizer) or not isinstance(vectorizer.tokenizer, Tokenizer):
-        raise NotCompilable("features are not a single TF-IDF block over the project tokenizer")
-    if vectorizer.preprocessor is not None or vectorizer.norm != "l2" or not vectorizer.use_idf:
+        raise NotCompilable("a feature block is not TF-IDF over the project tokenizer")
+    if vectorizer.norm != "l2" or not vectorizer.use_idf or vectorizer.binary or vectorizer.analyzer != "word":
         raise NotCompilable("unsupported TF-IDF settings")
-    if vectorizer.analyzer != "word" or vectorizer.stop_words is not None or vectorizer.binary:
+    if vectorizer.stop_words is not None or vectorizer.lowercase:
         raise NotCompilable("unsupported TF-IDF settings")
-    return vectorizer
+
+
+class _KeyTable:
+    """An open-addressing hash table of int64 keys -> columns, looked up a whole array at a time.
+
+    A sorted array with `searchsorted` costs a binary search per n-gram; this costs about
+    one probe: multiplicative hashing, linear probing, a quarter full.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray):
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self.keys = np.full(1 << bits, -1, dtype=np.int64)
+        self.columns = np.full(1 << bits, -1, dtype=np.int64)
+        slots, pending, self.longest_probe = self._home(keys), np.arange(len(keys)), 0
+        while len(pending):
+            free = self.keys[slots[pending]] == -1
+            # of several keys wanting one free slot, the first takes it; the others probe on
+            _, first = np.unique(slots[pending[free]], return_index=True)
+            placed = pending[free][first]
+            self.keys[slots[placed]] = keys[placed]
+            self.columns[slots[placed]] = columns[placed]
+            pending = np.setdiff1d(pending, placed, assume_unique=True)
+            if len(pending):
+                slots[pending] = (slots[pending] + 1) & self._mask
+                self.longest_probe += 1
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The column of every key, -1 where the table does not have it."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        slots = self._home(keys)
+        pending = np.arange(len(keys))
+        for _ in range(self.longest_probe + 1):
+            stored = self.keys[slots]
+            match = stored == keys
+            found[pending[match]] = self.columns[slots[match]]
+            going_on = ~match & (stored != -1)
+            if not going_on.any():
+                break
+            pending, keys = pending[going_on], keys[going_on]
+            slots = (slots[going_on] + 1) & self._mask
+        return found
+
+
+class _Block:
+    """One TF-IDF block's vocabulary compiled to integer n-gram keys."""
+
+    def __init__(self, vectorizer: TfidfVectorizer):
+        tokenizer = vectorizer.tokenizer
+        self.preprocessor = vectorizer.preprocessor
+        self.tokenizer = Tokenizer(stem=tokenizer.stem, stop_words=tokenizer.stop_words)
+        self.min_n, self.max_n = vectorizer.ngram_range
+        self.sublinear = vectorizer.sublinear_tf
+        # every term split into stem ids at once: one joined string, C-level splits and lookups
+        terms = list(vectorizer.vocabulary_)
+        term_columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.int64, count=len(terms))
+        lengths = np.fromiter(map(str.count, terms, repeat(" ")), dtype=np.int64, count=len(terms)) + 1
+        parts = " ".join(terms).split(" ")
+        stems = {stem: i for i, stem in enumerate(dict.fromkeys(parts))}
+        part_ids = np.fromiter(map(stems.__getitem__, parts), dtype=np.int64, count=len(parts))
+        first_part = np.cumsum(lengths) - lengths
+        self.unknown = len(stems)  # id of a token no vocabulary term uses
+        self.base = len(stems) + 1
+        if self.base**self.max_n >= 2**62:
+            raise NotCompilable("n-gram keys would overflow 64 bits")
+        self.stem_ids = stems
+        self.unigram_columns = np.full(self.base, -1, dtype=np.int64)
+        self.gram_keys: dict[int, _KeyTable] = {}  # batches: looked up with numpy
+        self.gram_columns: dict[int, dict[int, int]] = {}  # single texts: plain dicts, no per-call overhead
+        for n in np.unique(lengths).tolist():
+            of_length = lengths == n
+            keys = np.zeros(int(of_length.sum()), dtype=np.int64)
+            for position in range(n):
+                keys = keys * self.base + part_ids[first_part[of_length] + position]
+            columns = term_columns[of_length]
+            if n == 1:
+                self.unigram_columns[keys] = columns
+            else:
+                self.gram_keys[n] = _KeyTable(keys, columns)
+                self.gram_columns[n] = dict(zip(keys.tolist(), columns.tolist(), strict=True))
+        self.unigram_list = self.unigram_columns.tolist()
+        self._ids = _Memo(self._id_of_run)
+
+    def _id_of_run(self, run: bytes) -> int:
+        token = self.tokenizer.token_of_run(run)
+        return DROPPED if token is None else self.stem_ids.get(token, self.unknown)
+
+    def columns(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, column) of every known n-gram occurrence, in text order."""
+        ids, doc = token_ids(texts, self._ids, self.preprocessor)
+        docs, columns = [], []
+        if self.min_n == 1:
+            found = self.unigram_columns[ids]
+            hit = found >= 0
+            docs.append(doc[hit])
+            columns.append(found[hit])
+        unknown = ids == self.unknown  # in no vocabulary term: no n-gram through it can be known
+        for n, table in self.gram_keys.items():
+            keys, key_doc = ngram_keys(ids, doc, n, self.base, blocked=unknown)
+            found = table.lookup(keys)
+            hit = found >= 0
+            docs.append(key_doc[hit])
+            columns.append(found[hit])
+        return np.concatenate(docs), np.concatenate(columns)
+
+    def counted_one(self, text: str) -> tuple[list[int], list[int]]:
+        """One text's known columns (ascending) and their counts, with dicts and lists: no numpy overhead."""
+        if self.preprocessor is not None:
+            text = self.preprocessor(text)
+        ids = list(map(self._ids.__getitem__, word_runs(text)))
+        if DROPPED in ids:
+            ids = [i for i in ids if i != DROPPED]
+        found = list(map(self.unigram_list.__getitem__, ids)) if self.min_n == 1 else []
+        base = self.base
+        for n, columns in self.gram_columns.items():
+            if n == 2:
+                keys = [a * base + b for a, b in zip(ids, islice(ids, 1, None), strict=False)]
+            else:
+                keys = [_key(ids[i : i + n], base) for i in range(len(ids) - n + 1)]
+            found += map(columns.get, keys, repeat(-1))
+        counts = Counter(found)
+        counts.pop(-1, None)
+        column = sorted(counts)
+        return column, list(map(counts.__getitem__, column))
+
+
+def _key(ids: list[int], base: int) -> int:
+    key = 0
+    for stem_id in ids:
+        key = key * base + stem_id
+    return key
+
+
+def _starts(sorted_values: np.ndarray) -> np.ndarray:
+    """True where a run of equal values begins."""
+    new = np.empty(len(sorted_values), dtype=bool)
+    new[:1] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    return new
 
 
 class CompiledScorer:
+    """All blocks of both heads as one table: columns of block k are offset by the sizes of blocks before it."""
+
     def __init__(self, topic_pipeline, outlook_pipeline, outlook_order: list[int]):
-        topic_tfidf = _plain_tfidf(topic_pipeline[0])
-        outlook_tfidf = _plain_tfidf(outlook_pipeline[0])
-        if topic_tfidf.vocabulary_ != outlook_tfidf.vocabulary_ or not np.array_equal(
-            topic_tfidf.idf_, outlook_tfidf.idf_
-        ):
-            raise NotCompilable("the heads do not share one vocabulary")
-        if len(topic_pipeline) != 2 or len(outlook_pipeline) != 2:
-            raise NotCompilable("pipelines must be features + classifier")
         estimators = topic_pipeline[1].estimators_
         outlook = outlook_pipeline[1]
         if not all(isinstance(e, LogisticRegression) for e in (*estimators, outlook)):
             raise NotCompilable("classifiers must be logistic regressions")
         topic_coef = np.stack([e.coef_.ravel() for e in estimators], axis=1)
-        topic_bias = [float(e.intercept_[0]) for e in estimators]
         outlook_coef = outlook.coef_.T[:, outlook_order]
-        outlook_bias = [float(b) for b in outlook.intercept_[outlook_order]]
-        self.tokenizer = Tokenizer(stem=topic_tfidf.tokenizer.stem, stop_words=topic_tfidf.tokenizer.stop_words)
-        self.min_n, self.max_n = topic_tfidf.ngram_range
-        self.sublinear = topic_tfidf.sublinear_tf
-        self.vocabulary = topic_tfidf.vocabulary_
-        self.idf = np.asarray(topic_tfidf.idf_, dtype=float)
-        # one row per term: its coefficients for the three topics, then the three outlooks
-        self.rows = np.ascontiguousarray(np.hstack([topic_coef, outlook_coef]), dtype=float)
-        self.bias = np.array(topic_bias + outlook_bias, dtype=float)
-
-    def _terms(self, tokens: list[str]) -> Counter:
-        """The n-gram counts scikit-learn's word analyzer would produce for these tokens."""
-        grams = list(tokens) if self.min_n == 1 else []
-        for n in range(max(2, self.min_n), self.max_n + 1):
-            if n == 2:
-                grams.extend([a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)])
-            else:
-                grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-        return Counter(grams)
-
-    def _columns(self, text: str) -> tuple[list[int], list[int]]:
-        """Vocabulary columns of the text's known n-grams, and their counts."""
-        vocabulary = self.vocabulary
-        columns, counts = [], []
-        for term, count in self._terms(self.tokenizer(text)).items():
-            column = vocabulary.get(term)
-            if column is not None:
-                columns.append(column)
-                counts.append(count)
-        return columns, counts
-
-    def score(self, text: str) -> tuple[list[float], list[float]]:
-        """(topic probabilities, outlook probabilities) of one text, in TOPICS and OUTLOOKS order.
-
-        Batches go through this same function text by text: the Python work per text
-        dominates anyway, and a text gets the same numbers to the last bit either way.
-        """
-        columns, counts = self._columns(text)
-        if columns:
-            index = np.fromiter(columns, dtype=np.intp, count=len(columns))
-            tf = np.fromiter(counts, dtype=float, count=len(counts))
-            values = ((np.log(tf) + 1.0) if self.sublinear else tf) * self.idf[index]
-            scores = (values @ self.rows[index] / math.sqrt(values @ values) + self.bias).tolist()
-        else:
-            scores = self.bias.tolist()
-        # plain floats: for six numbers, math is cheaper than numpy's per-call overhead
-        topics = [1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x)) for x in scores[:3]]
-        top = max(scores[3:])
-        exps = [math.exp(x - top) for x in scores[3:]]
-        total = sum(exps)
-        return topics, [e / total for e in exps]
+        # a block used by both heads must be the same fitted block, so one pass serves both
+        by_name: dict[str, tuple[TfidfVectorizer, list[tuple[np.ndarray, slice]]]] = {}
+        for coef, head_columns, pipeline in (
+            (topic_coef, slice(0, 3), topic_pipeline),
+            (outlook_coef, slice(3, 6), outlook_pipeline),
+        ):
+            for name, vectorizer, offset in _blocks(pipeline):
+                weights = coef[offset : offset + len(vectorizer.vocabulary_)]
+                if name in by_name:
+                    known = by_name[name][0]
+                    if known.vocabulary_ != vectorizer.vocabulary_ or not np.array_equal(known.idf_, vectorizer.idf_):
+                        raise NotCompilable(f"the heads' {name!r} blocks differ")
+                    by_name[name][1].append((weights, head_columns))
+                else:
+                    by_name[name] = (vectorizer, [(weights, head_columns)])
+        self.blocks, rows, idf = [], [], []
+        for vectorizer, parts in by_name.values():
+            block_rows = np.zeros((len(vectorizer.vocabulary_), 6))
+            for weights, head_columns in parts:
+                block_rows[:, head_columns] = weights
+            self.blocks.append(_Block(vectorizer))
+            rows.append(block_rows)
+            idf.append(np.asarray(vectorizer.idf_, dtype=float))
+        sizes = [len(part) for part in idf]
+        self.offsets = np.cumsum([0] + sizes[:-1])
+        self.width = int(sum(sizes))
+        self.rows = np.ascontiguousarray(np.vstack(rows))
+        self.idf = np.concatenate(idf)
+        self.sublinear = [b.sublinear for b in self.blocks]
+        if len(set(self.sublinear)) != 1:
+            raise NotCompilable("blocks differ in tf weighting")
+        self.bias = np.array([float(e.intercept_[0]) for e in estimators] + list(outlook.intercept_[outlook_order]))
 
     def score_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        scored = [self.score(text) for text in texts]
-        topics = np.array([topic for topic, _ in scored], dtype=float).reshape(len(texts), 3)
-        outlooks = np.array([outlook for _, outlook in scored], dtype=float).reshape(len(texts), 3)
-        return topics, outlooks
+        """(n, 3) topic and (n, 3) outlook probabilities, in TOPICS and OUTLOOKS order."""
+        scores = np.tile(self.bias, (len(texts), 1))
+        if len(texts) < _FEW:
+            for i, text in enumerate(texts):
+                self._add_one(text, scores[i : i + 1])
+        else:
+            for start in range(0, len(texts), _CHUNK):
+                chunk = texts[start : start + _CHUNK]
+                self._add_many(chunk, scores[start : start + len(chunk)])
+        topic_probs = expit(scores[:, :3])  # as LogisticRegression.predict_proba computes them
+        outlook = np.exp(scores[:, 3:] - scores[:, 3:].max(axis=1, keepdims=True))
+        return topic_probs, outlook / outlook.sum(axis=1, keepdims=True)
+
+    def _add_many(self, texts: list[str], scores: np.ndarray) -> None:
+        docs, columns = [], []
+        for block, offset in zip(self.blocks, self.offsets.tolist(), strict=True):
+            doc, column = block.columns(texts)
+            docs.append(doc)
+            columns.append(column + offset)
+        doc, column = np.concatenate(docs), np.concatenate(columns)
+        if not len(doc):
+            return
+        # sorted (text, column) keys: per text, blocks in order and columns ascending in each;
+        # 32-bit keys sort about twice as fast, and a chunk of texts keeps them small
+        keys = doc * self.width + column
+        if len(texts) * self.width < 2**31:
+            keys = keys.astype(np.int32)
+        keys.sort()
+        starts = np.flatnonzero(_starts(keys))
+        counts = np.diff(starts, append=len(keys)).astype(float)
+        doc, column = np.divmod(keys[starts], self.width)
+        segment = doc * len(self.blocks) + np.searchsorted(self.offsets, column, side="right") - 1
+        self._add_weighted(column, counts, segment, scores)
+
+    def _add_one(self, text: str, scores: np.ndarray) -> None:
+        """`_add_many` for one text with dicts and lists: the same numbers, a fraction of the numpy calls."""
+        columns, counts, segment = [], [], []
+        for k, (block, offset) in enumerate(zip(self.blocks, self.offsets.tolist(), strict=True)):
+            block_columns, block_counts = block.counted_one(text)
+            columns += [c + offset for c in block_columns]
+            counts += block_counts
+            segment += [k] * len(block_columns)
+        if columns:
+            self._add_weighted(np.array(columns), np.array(counts, dtype=float), np.array(segment), scores)
+
+    def _add_weighted(self, column, counts, segment, scores) -> None:
+        """The arithmetic both paths share, so a text gets bitwise the same numbers either way.
+
+        `segment` numbers (text, block) pairs in ascending order: each block's TF-IDF row
+        is L2-normalised on its own, as in a FeatureUnion of TF-IDF blocks.
+        """
+        values = ((np.log(counts) + 1.0) if self.sublinear[0] else counts) * self.idf[column]
+        first = np.flatnonzero(_starts(segment))
+        norms = np.sqrt(np.add.reduceat(values * values, first))
+        parts = np.add.reduceat(self.rows[column] * values[:, None], first, axis=0) / norms[:, None]
+        text_of_part = segment[first] // len(self.blocks)
+        text_first = np.flatnonzero(_starts(text_of_part))
+        scores[text_of_part[text_first]] += np.add.reduceat(parts, text_first, axis=0)
+
+    def score(self, text: str) -> tuple[list[float], list[float]]:
+        """(topic probabilities, outlook probabilities) of one text."""
+        topics, outlook = self.score_many([text])
+        return topics[0].tolist(), outlook[0].tolist()

@@ -5,26 +5,35 @@ topic. Serving uses `TopicStanceModel.predict`, so the endpoint, the CLI and the
 Python API all go through the same numbers.
 """
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from numbers import Integral
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from training.fastpath import CompiledScorer, NotCompilable
 from training.labels import OUTLOOKS, TOPICS
+from training.ngrams import count_terms
 from training.text import Tokenizer, ending, lead, normalise
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
 CLASSIFIERS = ("logreg", "svm", "sgd", "cnb")
+LARGE_CORPUS = 50_000
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class ModelConfig:
     stop_words: bool = False
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] | None = None
-    ending_features: bool = False
+    ending_features: bool = False  # outlook only: +0.04 dev outlook F1, about half the speed (docs/model.md)
     lead_features: bool = False
     min_df: int = 2
     max_df: float = 0.9
@@ -44,11 +53,11 @@ class ModelConfig:
     topic_c: float = 10.0
     outlook_c: float = 10.0
     class_weight: str | None = "balanced"
-    cv_folds: int = 5
+    cv_folds: int | None = None  # None: 5, or 3 above LARGE_CORPUS records (see `folds_for`)
     seed: int = 0
 
     def __post_init__(self):
-        if self.cv_folds < 2:
+        if self.cv_folds is not None and self.cv_folds < 2:
             raise ValueError("cv_folds must be at least 2")
         if self.topic_c <= 0 or self.outlook_c <= 0:
             raise ValueError("regularisation constants must be positive")
@@ -60,6 +69,17 @@ class ModelConfig:
             value = getattr(self, name)
             if value is not None and not (len(value) == 2 and 1 <= value[0] <= value[1]):
                 raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {value!r}")
+
+    def folds_for(self, records: int) -> int:
+        """Cross-validation folds: as configured, else 5, or 3 for a large corpus.
+
+        Five folds cost five fits of both heads besides the final one; past
+        LARGE_CORPUS records three folds already estimate thresholds and scores
+        on tens of thousands of held-out texts, at little more than half the time.
+        """
+        if self.cv_folds is not None:
+            return self.cv_folds
+        return 5 if records <= LARGE_CORPUS else 3
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,8 +104,8 @@ def _word_vectorizer(config: ModelConfig, preprocessor=None) -> TfidfVectorizer:
     )
 
 
-def _features(config: ModelConfig, with_ending: bool):
-    """Word n-grams, plus character n-grams, the lead and the ending as separate feature blocks if asked."""
+def _blocks(config: ModelConfig, with_ending: bool) -> list[tuple[str, TfidfVectorizer]]:
+    """Word n-grams, plus the lead, character n-grams and the ending as separate feature blocks if asked."""
     blocks = [("words", _word_vectorizer(config))]
     if config.lead_features:
         blocks.append(("lead", _word_vectorizer(config, preprocessor=lead)))
@@ -94,7 +114,11 @@ def _features(config: ModelConfig, with_ending: bool):
         blocks.append(("chars", chars))
     if with_ending:
         blocks.append(("ending", _word_vectorizer(config, preprocessor=ending)))
-    return blocks[0][1] if len(blocks) == 1 else FeatureUnion(blocks)
+    return blocks
+
+
+def _head_blocks(config: ModelConfig, head: str) -> list[tuple[str, TfidfVectorizer]]:
+    return _blocks(config, with_ending=head == "outlook" and config.ending_features)
 
 
 def _classifier(config: ModelConfig, c: float):
@@ -114,14 +138,114 @@ def _classifier(config: ModelConfig, c: float):
     return ComplementNB(alpha=1.0 / c)
 
 
-def build_topic_pipeline(config: ModelConfig) -> Pipeline:
-    classifier = OneVsRestClassifier(_classifier(config, config.topic_c))
-    return Pipeline([("features", _features(config, with_ending=False)), ("classifier", classifier)])
+def _topic_classifier(config: ModelConfig):
+    return OneVsRestClassifier(_classifier(config, config.topic_c))
 
 
-def build_outlook_pipeline(config: ModelConfig) -> Pipeline:
-    classifier = _classifier(config, config.outlook_c)
-    return Pipeline([("features", _features(config, config.ending_features)), ("classifier", classifier)])
+def _outlook_classifier(config: ModelConfig):
+    return _classifier(config, config.outlook_c)
+
+
+class CorpusTerms:
+    """The n-gram counts of every text for every feature block, counted once.
+
+    Tokenising is most of what fitting a TF-IDF block costs, and cross-validation
+    fits one per fold and head. Here the texts are counted once (all terms, no
+    pruning); the block for any subset of rows is then derived from the counts
+    exactly as `TfidfVectorizer.fit` on those rows would build it: the same terms
+    kept by min_df/max_df, in the same order, the same idf (tested).
+    """
+
+    def __init__(self, texts: list[str], config: ModelConfig):
+        self.config = config
+        self.counts, self.terms = {}, {}
+        # a term in fewer texts than an integer min_df cannot reach it in any fold: leave it out now
+        min_df = config.min_df if isinstance(config.min_df, Integral) else 1
+        for name, vectorizer in _blocks(config, with_ending=config.ending_features):
+            if isinstance(vectorizer.tokenizer, Tokenizer) and vectorizer.analyzer == "word":
+                counts, terms = count_terms(
+                    texts, vectorizer.tokenizer, vectorizer.ngram_range, vectorizer.preprocessor, min_df
+                )
+            else:
+                analysis = {k: v for k, v in vectorizer.get_params().items() if k in _COUNT_PARAMS}
+                counter = CountVectorizer(**analysis, min_df=min_df, max_df=1.0, dtype=np.float64)
+                counts, terms = counter.fit_transform(texts).tocsr(), counter.get_feature_names_out()
+            self.counts[name], self.terms[name] = counts, terms
+
+    def fit(self, head: str, rows: np.ndarray):
+        """(fitted features step for `head` as if fitted on `rows`, function: rows -> feature matrix).
+
+        A block other than the words that keeps no term on these rows (the ending, on a
+        corpus of one-sentence texts) is left out rather than failing the fit.
+        """
+        fitted = []
+        for name, vectorizer in _head_blocks(self.config, head):
+            counts = self.counts[name]
+            seen = counts[rows]
+            df = np.bincount(seen.indices, minlength=seen.shape[1])
+            n = len(rows)
+            high = vectorizer.max_df if isinstance(vectorizer.max_df, Integral) else vectorizer.max_df * n
+            low = vectorizer.min_df if isinstance(vectorizer.min_df, Integral) else vectorizer.min_df * n
+            kept = (df <= high) & (df >= low) & (df > 0)
+            if not kept.any():
+                if name != "words":  # e.g. no text has an ending: the head does without that block
+                    continue
+                raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+            new_column = np.where(kept, np.cumsum(kept) - 1, -1)
+            weighting = TfidfTransformer(
+                norm=vectorizer.norm,
+                use_idf=vectorizer.use_idf,
+                smooth_idf=vectorizer.smooth_idf,
+                sublinear_tf=vectorizer.sublinear_tf,
+            ).fit(_keep_columns(seen, new_column))
+            vectorizer.vocabulary_ = Vocabulary({term: i for i, term in enumerate(self.terms[name][kept].tolist())})
+            vectorizer.idf_ = weighting.idf_
+            fitted.append((name, vectorizer, counts, new_column, weighting))
+
+        def matrix(rows_to_transform: np.ndarray):
+            blocks = [w.transform(_keep_columns(c[rows_to_transform], new)) for _, _, c, new, w in fitted]
+            return blocks[0] if len(blocks) == 1 else sparse.hstack(blocks).tocsr()
+
+        features = fitted[0][1] if len(fitted) == 1 else FeatureUnion([(name, v) for name, v, *_ in fitted])
+        return features, matrix
+
+
+class Vocabulary(dict):
+    """A fitted vocabulary (term -> column) that pickles as one string and one array.
+
+    joblib unpickles in Python, item by item: a dict of 300,000 terms took most of
+    a large model's load time; the packed form loads in tens of milliseconds.
+    """
+
+    def __reduce__(self):
+        terms = list(self)
+        joined = _TERM_SEPARATOR.join(terms)
+        if len(terms) < 2 or joined.count(_TERM_SEPARATOR) != len(terms) - 1:
+            return (Vocabulary, (dict(self),))  # tiny, or a term contains the separator: plain items
+        return (_unpack_vocabulary, (joined, np.fromiter(self.values(), dtype=np.int64, count=len(terms))))
+
+
+_TERM_SEPARATOR = "\x00"
+
+
+def _unpack_vocabulary(joined: str, columns: np.ndarray) -> Vocabulary:
+    return Vocabulary(zip(joined.split(_TERM_SEPARATOR), columns.tolist(), strict=True))
+
+
+def _keep_columns(matrix, new_column: np.ndarray):
+    """`matrix[:, kept]` for CSR, by renumbering indices (`new_column` is -1 where dropped); order is kept."""
+    new = new_column[matrix.indices]
+    keep = new >= 0
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=matrix.shape[0]))))
+    width = int(new_column.max()) + 1
+    return sparse.csr_matrix((matrix.data[keep], new[keep], indptr), shape=(matrix.shape[0], width))
+
+
+_COUNT_PARAMS = frozenset(
+    "input encoding decode_error strip_accents lowercase preprocessor tokenizer stop_words token_pattern "
+    "ngram_range analyzer binary".split()
+)
 
 
 def topic_matrix(topic_lists) -> np.ndarray:
@@ -196,31 +320,111 @@ class TopicStanceModel:
         return topic_probs, apply_thresholds(topic_probs, self.thresholds), outlook_probs
 
 
-def cross_validated_probabilities(texts, topic_lists, outlooks, config: ModelConfig):
-    """Out-of-fold topic and outlook probabilities, plus the fold of every record."""
-    n = len(texts)
-    texts = np.asarray(texts, dtype=object)
-    y_topics = topic_matrix(topic_lists)
-    y_outlook = np.asarray(outlooks)
-    folds = min(config.cv_folds, n)
-    topic_oof = np.zeros((n, len(TOPICS)))
-    fold_of = np.zeros(n, dtype=int)
-    splits = KFold(folds, shuffle=True, random_state=config.seed).split(texts)
-    for k, (train_idx, test_idx) in enumerate(splits):
-        pipeline = build_topic_pipeline(config).fit(texts[train_idx], y_topics[train_idx])
-        topic_oof[test_idx] = pipeline.predict_proba(texts[test_idx])
-        fold_of[test_idx] = k
-    outlook_oof = np.zeros((n, len(OUTLOOKS)))
-    smallest_class = min(np.unique(y_outlook, return_counts=True)[1])
-    outlook_folds = max(2, min(config.cv_folds, smallest_class))
-    splitter = StratifiedKFold(outlook_folds, shuffle=True, random_state=config.seed)
-    for train_idx, test_idx in splitter.split(texts, y_outlook):
-        pipeline = build_outlook_pipeline(config).fit(texts[train_idx], y_outlook[train_idx])
-        classes = list(pipeline.classes_)
-        raw = pipeline.predict_proba(texts[test_idx])
+def default_jobs() -> int:
+    """The CPUs this process may use: fits run in parallel processes (the GIL serialises threads)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _fit_heads(terms: CorpusTerms, config: ModelConfig, fit_rows, y_topics, y_outlook, predict_rows=None):
+    """Both heads fitted on `fit_rows` (one TF-IDF block shared unless outlook adds the ending).
+
+    Returns (topic features, topic classifier, outlook features, outlook classifier,
+    topic probabilities and outlook probabilities for `predict_rows`, or None).
+    """
+    topic_features, topic_matrix_of = terms.fit("topics", fit_rows)
+    x_fit = topic_matrix_of(fit_rows)
+    topic_classifier = _topic_classifier(config).fit(x_fit, y_topics)
+    if config.ending_features:
+        outlook_features, outlook_matrix_of = terms.fit("outlook", fit_rows)
+    if config.ending_features and isinstance(outlook_features, FeatureUnion):
+        # one fitted words block for both heads (equal by construction; stored and compiled once)
+        topic_words = (
+            topic_features.transformer_list[0][1] if isinstance(topic_features, FeatureUnion) else topic_features
+        )
+        outlook_features.transformer_list[0] = ("words", topic_words)
+        x_outlook = outlook_matrix_of(fit_rows)
+    else:  # the same block as the topics head (no ending features, or no text with an ending)
+        outlook_features, outlook_matrix_of, x_outlook = topic_features, topic_matrix_of, x_fit
+    outlook_classifier = _outlook_classifier(config).fit(x_outlook, y_outlook)
+    topic_probs = outlook_probs = None
+    if predict_rows is not None:
+        topic_probs = topic_classifier.predict_proba(topic_matrix_of(predict_rows))
+        raw = outlook_classifier.predict_proba(outlook_matrix_of(predict_rows))
+        classes = list(outlook_classifier.classes_)
+        outlook_probs = np.zeros((len(predict_rows), len(OUTLOOKS)))
         for j, label in enumerate(OUTLOOKS):
             if label in classes:
-                outlook_oof[test_idx, j] = raw[:, classes.index(label)]
+                outlook_probs[:, j] = raw[:, classes.index(label)]
+    return topic_features, topic_classifier, outlook_features, outlook_classifier, topic_probs, outlook_probs
+
+
+_TASKS: list = []  # read by forked workers: inherited memory, nothing pickled on the way in
+
+
+def _run_task(index: int):
+    with threadpool_limits(1):  # one BLAS thread per worker: the workers already fill the CPUs
+        return _fit_heads(*_TASKS[index])
+
+
+def _run(tasks: list, jobs: int) -> list:
+    """`_fit_heads` calls, in worker processes when jobs > 1; results in task order.
+
+    Workers are forked where the platform allows, so they share the corpus counts
+    copy-on-write instead of receiving hundreds of megabytes each; elsewhere joblib's
+    process pool is used. Every fit is independent and seeded: the result does not
+    depend on `jobs`.
+    """
+    if jobs <= 1 or len(tasks) <= 1:
+        return [_fit_heads(*task) for task in tasks]
+    workers = min(jobs, len(tasks))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return Parallel(n_jobs=workers, backend="loky")(delayed(_fit_heads)(*task) for task in tasks)
+    _TASKS[:] = tasks
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run_task, range(len(tasks))))
+    finally:
+        _TASKS.clear()
+
+
+def fit_and_cross_validate(texts, topic_lists, outlooks, config: ModelConfig, jobs: int = 1, terms=None):
+    """Out-of-fold probabilities, the fold of every record, and both heads fitted on everything.
+
+    One split serves both heads, so each fold builds its TF-IDF block once; the final
+    fit does not depend on the folds and runs alongside them. Returns
+    (topic_oof, outlook_oof, fold_of, (topic_pipeline, outlook_pipeline)).
+    """
+    n = len(texts)
+    terms = terms or CorpusTerms(list(texts), config)
+    y_topics = topic_matrix(topic_lists)
+    y_outlook = np.asarray(outlooks)
+    smallest_class = min(np.unique(y_outlook, return_counts=True)[1])
+    folds = max(2, min(config.folds_for(n), smallest_class))
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=config.seed).split(y_outlook, y_outlook))
+    everything = np.arange(n)
+    tasks = [(terms, config, everything, y_topics, y_outlook)]
+    tasks += [(terms, config, fit, y_topics[fit], y_outlook[fit], held) for fit, held in splits]
+    final, *fold_results = _run(tasks, jobs)
+    topic_oof = np.zeros((n, len(TOPICS)))
+    outlook_oof = np.zeros((n, len(OUTLOOKS)))
+    fold_of = np.zeros(n, dtype=int)
+    for k, ((_, held), result) in enumerate(zip(splits, fold_results, strict=True)):
+        topic_oof[held], outlook_oof[held] = result[4], result[5]
+        fold_of[held] = k
+    topic_features, topic_classifier, outlook_features, outlook_classifier, _, _ = final
+    pipelines = (
+        Pipeline([("features", topic_features), ("classifier", topic_classifier)]),
+        Pipeline([("features", outlook_features), ("classifier", outlook_classifier)]),
+    )
+    return topic_oof, outlook_oof, fold_of, pipelines
+
+
+def cross_validated_probabilities(texts, topic_lists, outlooks, config: ModelConfig, jobs: int = 1):
+    """Out-of-fold topic and outlook probabilities, plus the fold of every record."""
+    topic_oof, outlook_oof, fold_of, _ = fit_and_cross_validate(texts, topic_lists, outlooks, config, jobs)
     return topic_oof, outlook_oof, fold_of
 
 
@@ -240,7 +444,11 @@ def cross_fitted_decisions(y_topics: np.ndarray, topic_oof: np.ndarray, fold_of:
 
 
 def fit_model(texts, topic_lists, outlooks, config: ModelConfig, thresholds: dict[str, float]):
+    """Both heads fitted on all texts; they share the fitted word block (one object, pickled once)."""
     texts = list(texts)
-    topic_pipeline = build_topic_pipeline(config).fit(texts, topic_matrix(topic_lists))
-    outlook_pipeline = build_outlook_pipeline(config).fit(texts, list(outlooks))
+    rows = np.arange(len(texts))
+    task = (CorpusTerms(texts, config), config, rows, topic_matrix(topic_lists), np.asarray(outlooks))
+    topic_features, topic_classifier, outlook_features, outlook_classifier, _, _ = _fit_heads(*task)
+    topic_pipeline = Pipeline([("features", topic_features), ("classifier", topic_classifier)])
+    outlook_pipeline = Pipeline([("features", outlook_features), ("classifier", outlook_classifier)])
     return TopicStanceModel(topic_pipeline, outlook_pipeline, thresholds)

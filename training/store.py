@@ -26,11 +26,13 @@ CARD_NAME = "model_card.json"
 REPORT_NAME = "report.html"
 CURRENT_POINTER = "current"
 HISTORY_FILE = "history.jsonl"
-TOPIC_ARTEFACT = "topics.joblib"
+MODEL_ARTEFACT = "model.joblib"  # both pipelines in one pickle: their shared TF-IDF block is stored once
+TOPIC_ARTEFACT = "topics.joblib"  # format 1: one pickle per head
 OUTLOOK_ARTEFACT = "outlook.joblib"
 MODEL_DIR_ENV = "TOPICSTANCE_MODEL_DIR"
 REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 
 
 class ModelLoadError(RuntimeError):
@@ -80,14 +82,14 @@ def save_model(model: TopicStanceModel, card: dict, models_root: Path, make_curr
         raise FileExistsError(f"model version {version} already exists at {final}")
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=models_root))
     try:
-        joblib.dump(model.topic_pipeline, staging / TOPIC_ARTEFACT, compress=3)
-        joblib.dump(model.outlook_pipeline, staging / OUTLOOK_ARTEFACT, compress=3)
+        pipelines = {"topics": model.topic_pipeline, "outlook": model.outlook_pipeline}
+        joblib.dump(pipelines, staging / MODEL_ARTEFACT, compress=3)
         card = {
             **card,
             "format_version": FORMAT_VERSION,
             "labels": {"topics": list(TOPICS), "outlooks": list(OUTLOOKS)},
             "thresholds": model.thresholds,
-            "artefacts": {name: _sha256_file(staging / name) for name in (TOPIC_ARTEFACT, OUTLOOK_ARTEFACT)},
+            "artefacts": {MODEL_ARTEFACT: _sha256_file(staging / MODEL_ARTEFACT)},
         }
         _write_text_atomic(staging / CARD_NAME, json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         _write_text_atomic(staging / REPORT_NAME, render_report(card))
@@ -222,7 +224,7 @@ def load_model(path: Path | str | None = None) -> tuple[TopicStanceModel, dict, 
     """The model, its card and its directory, after checking card format and artefact checksums."""
     model_dir = resolve_model_dir(path)
     card = read_card(model_dir)
-    if card.get("format_version") != FORMAT_VERSION:
+    if card.get("format_version") not in READABLE_FORMATS:
         raise ModelLoadError(f"{model_dir}: unsupported model format {card.get('format_version')!r}")
     if card.get("labels") != {"topics": list(TOPICS), "outlooks": list(OUTLOOKS)}:
         raise ModelLoadError(f"{model_dir}: model labels {card.get('labels')} differ from this version's")
@@ -231,11 +233,14 @@ def load_model(path: Path | str | None = None) -> tuple[TopicStanceModel, dict, 
         if not artefact.is_file() or _sha256_file(artefact) != expected:
             raise ModelLoadError(f"{artefact} is missing or does not match its checksum in the model card")
     try:
-        model = TopicStanceModel(
-            joblib.load(model_dir / TOPIC_ARTEFACT),
-            joblib.load(model_dir / OUTLOOK_ARTEFACT),
-            card["thresholds"],
-        )
+        if card["format_version"] == 1:
+            pipelines = {
+                "topics": joblib.load(model_dir / TOPIC_ARTEFACT),
+                "outlook": joblib.load(model_dir / OUTLOOK_ARTEFACT),
+            }
+        else:
+            pipelines = joblib.load(model_dir / MODEL_ARTEFACT)
+        model = TopicStanceModel(pipelines["topics"], pipelines["outlook"], card["thresholds"])
     except Exception as exc:  # a pickle can fail in many ways; all mean the same to the caller
         raise ModelLoadError(f"cannot load the model in {model_dir}: {exc}") from exc
     return model, card, model_dir

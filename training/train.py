@@ -14,10 +14,13 @@ from training.labels import OUTLOOKS, TOPICS
 from training.metrics import calibration_report, outlook_report, pr_curves, topic_report
 from training.model import (
     THRESHOLD_GRID,
+    CorpusTerms,
     ModelConfig,
+    TopicStanceModel,
     choose_threshold,
     cross_fitted_decisions,
-    cross_validated_probabilities,
+    default_jobs,
+    fit_and_cross_validate,
     fit_model,
     topic_matrix,
 )
@@ -51,8 +54,8 @@ def source_files(records: list[Record]) -> list[str]:
     """The files records came from, relative to the repository when inside it (cards travel between machines)."""
     repo = Path(__file__).resolve().parent.parent
     files = set()
-    for r in records:
-        path = Path(r.source.rsplit(":", 1)[0]).resolve()
+    for source in {r.source.rsplit(":", 1)[0] for r in records}:  # resolve each file once, not each record
+        path = Path(source).resolve()
         files.add(str(path.relative_to(repo)) if path.is_relative_to(repo) else path.name)
     return sorted(files)
 
@@ -67,23 +70,27 @@ def _check_trainable(records: list[Record]) -> None:
         raise CorpusError(problems)
 
 
-def cross_validate(records: list[Record], config: ModelConfig) -> tuple[dict, dict[str, float]]:
-    """Cross-validated report, and thresholds chosen on all out-of-fold probabilities for the final model."""
+def fit_cross_validated(records: list[Record], config: ModelConfig, jobs: int = 1) -> tuple[TopicStanceModel, dict]:
+    """The model fitted on all records, with thresholds chosen on out-of-fold probabilities, and its CV report."""
     texts = [r.text for r in records]
     topic_lists = [r.topics for r in records]
     outlooks = [r.outlook for r in records]
-    topic_oof, outlook_oof, fold_of = cross_validated_probabilities(texts, topic_lists, outlooks, config)
+    terms = CorpusTerms(texts, config)  # tokenised once for every fold and head
+    log.info("terms counted", extra={"terms": {name: len(t) for name, t in terms.terms.items()}})
+    topic_oof, outlook_oof, fold_of, pipelines = fit_and_cross_validate(
+        texts, topic_lists, outlooks, config, jobs, terms
+    )
     y_topics = topic_matrix(topic_lists)
     thresholds = {t: choose_threshold(y_topics[:, j], topic_oof[:, j]) for j, t in enumerate(TOPICS)}
     predicted_outlooks = [OUTLOOKS[i] for i in outlook_oof.argmax(axis=1)]
     metrics = {
-        "method": f"{config.cv_folds}-fold cross-validation, thresholds cross-fitted on the other folds",
+        "method": f"{int(fold_of.max()) + 1}-fold cross-validation, thresholds cross-fitted on the other folds",
         "topics": topic_report(y_topics, cross_fitted_decisions(y_topics, topic_oof, fold_of)),
         "outlook": outlook_report(outlooks, predicted_outlooks),
         "calibration": calibration_report(y_topics, topic_oof),
         "pr_curves": pr_curves(y_topics, topic_oof, THRESHOLD_GRID),
     }
-    return metrics, thresholds
+    return TopicStanceModel(*pipelines, thresholds), metrics
 
 
 class PromotionRefused(RuntimeError):
@@ -96,6 +103,8 @@ class PromotionRefused(RuntimeError):
 
 def merge_feedback(records: list[Record], corrections: list[Record]) -> list[Record]:
     """Corpus plus corrections; a correction replaces any corpus record with the same normalised text."""
+    if not corrections:
+        return list(records)
     corrected = {normalise(c.text): c for c in corrections}  # the latest correction of a text wins
     kept = [r for r in records if normalise(r.text) not in corrected]
     return kept + list(corrected.values())
@@ -108,9 +117,8 @@ def held_out_score(model, records: list[Record]) -> float:
 
 
 def _fit_records(records: list[Record], config: ModelConfig, thresholds: dict[str, float]):
-    return fit_model(
-        [r.text for r in records], [r.topics for r in records], [r.outlook for r in records], config, thresholds
-    )
+    texts, topic_lists, outlooks = [r.text for r in records], [r.topics for r in records], [r.outlook for r in records]
+    return fit_model(texts, topic_lists, outlooks, config, thresholds)
 
 
 def compare_with_current(
@@ -161,13 +169,17 @@ def train(
     feedback_db: Path | str | None = None,
     margin: float = 0.02,
     force: bool = False,
+    jobs: int | None = None,
 ) -> Path:
     """Validate, cross-validate, fit and save; returns the new version directory.
 
     With feedback, the model is compared with the current one first and is saved
     but not promoted when it is worse by more than `margin` (unless `force`).
+    `jobs` processes fit folds and heads in parallel (default: every usable CPU);
+    the model does not depend on it.
     """
     config = config or ModelConfig()
+    jobs = default_jobs() if jobs is None else jobs
     started = time.perf_counter()
     out_dir = Path(out_dir)
     corpus = load_records(data_paths)
@@ -181,7 +193,8 @@ def train(
         "corpus loaded",
         extra={"records": len(records), "sources": files},
     )
-    metrics, thresholds = cross_validate(records, config)
+    model, metrics = fit_cross_validated(records, config, jobs)
+    thresholds = model.thresholds
     log.info(
         "cross-validation done",
         extra={
@@ -190,7 +203,6 @@ def train(
             "thresholds": thresholds,
         },
     )
-    model = _fit_records(records, config, thresholds)
     comparison = compare_with_current(corpus, records, store, config, thresholds, out_dir) if with_feedback else None
     promote = comparison is None or force or comparison["candidate_score"] >= comparison["current_score"] - margin
     created = now_utc()
