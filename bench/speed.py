@@ -4,7 +4,8 @@
 
 All contenders score the same texts in the same run. fastText (PyPI fasttext-numpy2-wheel) is
 installed by this script into the running Python if missing; it is not a project dependency.
-Prints batch texts/s (median of --repeats runs), single-text latency (median and p99) and ratios.
+Prints batch texts/s (median of --repeats runs), single-text latency (median and p99) and ratios,
+then the `topicstance classify` streaming path with --jobs 1 and 2.
 """
 
 import os
@@ -13,6 +14,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -30,6 +33,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from service import load_classifier  # noqa: E402
+from service.batch import classify_stream  # noqa: E402
 from training.corpus import load_records  # noqa: E402
 
 _WORD = re.compile(r"\w+")
@@ -117,6 +121,15 @@ def main(argv=None) -> int:
         median, p99 = latencies_us(single_fn, singles)
         results[name] = (rate, median, p99)
         sys.stdout.write(f"| {name} | {rate:,.0f} | {median:,.0f} | {p99:,.0f} |\n")
+    sys.stdout.write(
+        f"\n`topicstance classify` path (JSONL in, JSONL out, chunks of 256), {len(texts) * 5:,} texts, one run each,\n"
+        "worker start-up and model loading included:\n\n| jobs | texts/s |\n|---|---|\n"
+    )
+    lines = [json.dumps({"text": t}) + "\n" for t in texts] * 5
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        classify_stream(classifier, iter(lines), io.StringIO(), jobs=jobs)
+        sys.stdout.write(f"| {jobs} | {len(lines) / (time.perf_counter() - start):,.0f} |\n")
     ours = results["topicstance model.predict (both heads)"]
     fasttext_result = results["fastText (topics + outlook, one model)"]
     sys.stdout.write(

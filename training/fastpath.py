@@ -23,6 +23,7 @@ from sklearn.pipeline import FeatureUnion
 from training.ngrams import DROPPED, ngram_keys, token_ids
 from training.text import Tokenizer, _Memo, word_runs
 
+_ONE_TEXT = (np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp))  # its parts start at 0; its row is 0
 _FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
 _CHUNK = 1024  # texts per numpy pass: bounded memory, cache-sized sorts (fastest of 64-2048 here)
 
@@ -277,32 +278,36 @@ class CompiledScorer:
         counts = np.diff(starts, append=len(keys)).astype(float)
         doc, column = np.divmod(keys[starts], self.width)
         segment = doc * len(self.blocks) + np.searchsorted(self.offsets, column, side="right") - 1
-        self._add_weighted(column, counts, segment, scores)
+        first = np.flatnonzero(_starts(segment))
+        text_of_part = doc[first]
+        text_first = np.flatnonzero(_starts(text_of_part))
+        self._add_weighted(column, counts, first, (text_first, text_of_part[text_first]), scores)
 
     def _add_one(self, text: str, scores: np.ndarray) -> None:
         """`_add_many` for one text with dicts and lists: the same numbers, a fraction of the numpy calls."""
-        columns, counts, segment = [], [], []
-        for k, (block, offset) in enumerate(zip(self.blocks, self.offsets.tolist(), strict=True)):
+        columns, counts, first = [], [], []
+        for block, offset in zip(self.blocks, self.offsets.tolist(), strict=True):
             block_columns, block_counts = block.counted_one(text)
-            columns += [c + offset for c in block_columns]
-            counts += block_counts
-            segment += [k] * len(block_columns)
+            if block_columns:
+                first.append(len(columns))
+                columns += [c + offset for c in block_columns] if offset else block_columns
+                counts += block_counts
         if columns:
-            self._add_weighted(np.array(columns), np.array(counts, dtype=float), np.array(segment), scores)
+            # segment starts known here: only the arithmetic is shared, and it is the same
+            self._add_weighted(np.array(columns), np.array(counts, dtype=float), np.array(first), _ONE_TEXT, scores)
 
-    def _add_weighted(self, column, counts, segment, scores) -> None:
+    def _add_weighted(self, column, counts, first, text_first_of_parts, scores) -> None:
         """The arithmetic both paths share, so a text gets bitwise the same numbers either way.
 
-        `segment` numbers (text, block) pairs in ascending order: each block's TF-IDF row
-        is L2-normalised on its own, as in a FeatureUnion of TF-IDF blocks.
+        `first` starts each (text, block) segment: each block's TF-IDF row is L2-normalised
+        on its own, as in a FeatureUnion of TF-IDF blocks. `text_first_of_parts` is
+        (first segment of each text, the row of that text).
         """
         values = ((np.log(counts) + 1.0) if self.sublinear[0] else counts) * self.idf[column]
-        first = np.flatnonzero(_starts(segment))
         norms = np.sqrt(np.add.reduceat(values * values, first))
         parts = np.add.reduceat(self.rows[column] * values[:, None], first, axis=0) / norms[:, None]
-        text_of_part = segment[first] // len(self.blocks)
-        text_first = np.flatnonzero(_starts(text_of_part))
-        scores[text_of_part[text_first]] += np.add.reduceat(parts, text_first, axis=0)
+        text_first, text_rows = text_first_of_parts
+        scores[text_rows] += np.add.reduceat(parts, text_first, axis=0)
 
     def score(self, text: str) -> tuple[list[float], list[float]]:
         """(topic probabilities, outlook probabilities) of one text."""
