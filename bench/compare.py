@@ -29,7 +29,7 @@ VARIANTS = {
     "unigrams only": {"word_ngrams": (1, 1)},
     "word 1-3 grams": {"word_ngrams": (1, 3)},
     "+ char 2-5 grams": {"char_ngrams": (2, 5)},
-    "stop words removed": {"stop_words": True},
+    "stop words kept": {"stop_words": False},
     "raw tf (no sublinear)": {"sublinear_tf": False},
     "min_df 1": {"min_df": 1},
     "C = 3": {"topic_c": 3.0, "outlook_c": 3.0},
@@ -41,8 +41,9 @@ VARIANTS = {
     "outlook: + ending features": {"ending_features": True},
     "+ lead (first two sentences) features": {"lead_features": True},
     "+ lead and ending features": {"lead_features": True, "ending_features": True},
-    "stop words + char 2-5 grams": {"stop_words": True, "char_ngrams": (2, 5)},
-    "stop words + C = 30": {"stop_words": True, "topic_c": 30.0, "outlook_c": 30.0},
+    "+ char 2-5 grams, stop words kept": {"stop_words": False, "char_ngrams": (2, 5)},
+    "stop words kept + C = 30": {"stop_words": False, "topic_c": 30.0, "outlook_c": 30.0},
+    "stop words kept + ending features": {"stop_words": False, "ending_features": True},
     "thresholds fixed at 0.5 (dev columns only)": {"_fixed_threshold": 0.5},
 }
 
