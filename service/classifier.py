@@ -60,7 +60,9 @@ class Classifier:
 
     def _results(self, texts: list[str], explain: bool = False, sentences: bool = False) -> list[dict]:
         topic_probs, decisions, outlook_probs = self.model.predict(texts)
-        results = [_result(p, d, o) for p, d, o in zip(topic_probs, decisions, outlook_probs, strict=True)]
+        # plain lists first: float() and indexing on numpy scalars cost more than the scoring of a short text
+        rows = zip(topic_probs.tolist(), decisions.tolist(), outlook_probs.tolist(), strict=True)
+        results = [_result(p, d, o) for p, d, o in rows]
         if explain:
             for text, result in zip(texts, results, strict=True):
                 result["explanations"] = self._explanations(text, result)
@@ -125,8 +127,9 @@ def _result(topic_probs, decisions, outlook_probs) -> dict:
 
 
 def _outlook(probs) -> dict:
+    probs = probs.tolist() if isinstance(probs, np.ndarray) else list(probs)
     return {
-        "label": OUTLOOKS[int(np.argmax(probs))],
+        "label": OUTLOOKS[probs.index(max(probs))],  # the first of equal maxima, as np.argmax
         "scores": {label: float(p) for label, p in zip(OUTLOOKS, probs, strict=True)},
     }
 

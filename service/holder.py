@@ -19,6 +19,7 @@ log = logging.getLogger("topicstance.service")
 class ClassifierHolder:
     def __init__(self, model_path: str | Path | None = None, classifier: Classifier | None = None):
         self.model_path = Path(model_path) if model_path else default_model_path()
+        self._pointer = str(self.model_path / CURRENT_POINTER)  # a str: no Path object per request
         self.classifier = classifier
         self.error: str | None = None
         self._signature = self._pointer_signature() if classifier is None else None
@@ -27,7 +28,7 @@ class ClassifierHolder:
 
     def _pointer_signature(self):
         try:
-            st = os.stat(self.model_path / CURRENT_POINTER)
+            st = os.stat(self._pointer)
         except OSError:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
