@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from training.ngrams import DROPPED, ngram_keys, token_ids
-from training.text import Tokenizer, _Memo, word_runs
+from training.text import Memo, Tokenizer, word_runs
 
 _ONE_TEXT = (np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp))  # its parts start at 0; its row is 0
 _FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
@@ -142,7 +142,7 @@ class _Block:
                 self.gram_keys[n] = _KeyTable(keys, columns)
                 self.gram_columns[n] = dict(zip(keys.tolist(), columns.tolist(), strict=True))
         self.unigram_list = self.unigram_columns.tolist()
-        self._ids = _Memo(self._id_of_run)
+        self._ids = Memo(self._id_of_run)
 
     def _id_of_run(self, run: bytes) -> int:
         token = self.tokenizer.token_of_run(run)

@@ -11,12 +11,12 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
-from training.text import Tokenizer, _Memo, word_runs
+from training.text import Memo, Tokenizer, word_runs
 
 DROPPED = -1  # a run that yields no token (a stop word, a lone apostrophe)
 
 
-def token_ids(texts: list[str], ids_of_runs: _Memo, preprocessor=None) -> tuple[np.ndarray, np.ndarray]:
+def token_ids(texts: list[str], ids_of_runs: Memo, preprocessor=None) -> tuple[np.ndarray, np.ndarray]:
     """(token id, text index) of every kept token of every text, in text order."""
     if preprocessor is not None:
         texts = [preprocessor(text) for text in texts]
@@ -56,7 +56,7 @@ def count_terms(texts: list[str], tokenizer: Tokenizer, ngram_range, preprocesso
         token = tokenizer.token_of_run(run)
         return DROPPED if token is None else tokens.setdefault(token, len(tokens))
 
-    ids, doc = token_ids(texts, _Memo(id_of_run), preprocessor)
+    ids, doc = token_ids(texts, Memo(id_of_run), preprocessor)
     base = max(len(tokens), 1)
     low, high = ngram_range
     if base**high >= 2**62:

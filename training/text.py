@@ -102,7 +102,7 @@ def word_runs(text: str) -> list[bytes]:
     return data.translate(_SEPARATORS).split()
 
 
-class _Memo(dict):
+class Memo(dict):
     """A dict that computes and keeps missing values; cleared when it grows past a bound (adversarial input)."""
 
     __slots__ = ("compute",)
@@ -130,8 +130,8 @@ class Tokenizer:
         self.stop_words = stop_words
         self._stemmer = SnowballStemmer("english") if stem else None
         self._stop = _STOP_WORDS if stop_words else frozenset()
-        self._words = _Memo(self._word_of_run)
-        self._tokens = _Memo(self._token_of_run)
+        self._words = Memo(self._word_of_run)
+        self._tokens = Memo(self._token_of_run)
 
     def _word_of_run(self, run: bytes) -> str | None:
         word = run.decode("ascii").strip("'")
