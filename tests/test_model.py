@@ -2,6 +2,7 @@
 
 import json
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -10,7 +11,14 @@ from sklearn.base import clone
 from service import load_classifier
 from training.corpus import load_records
 from training.labels import OUTLOOKS, TOPICS
-from training.model import CorpusTerms, ModelConfig, apply_thresholds, choose_threshold, cross_fitted_decisions
+from training.model import (
+    CorpusTerms,
+    ModelConfig,
+    Vocabulary,
+    apply_thresholds,
+    choose_threshold,
+    cross_fitted_decisions,
+)
 from training.store import ModelLoadError, load_model, resolve_model_dir, set_current
 from training.train import train
 
@@ -112,6 +120,22 @@ def test_training_twice_gives_identical_predictions(tiny_corpus, model_dir, tmp_
     card_b = json.loads((again / "model_card.json").read_text())
     assert card_a["thresholds"] == card_b["thresholds"]
     assert card_a["metrics"] == card_b["metrics"]
+
+
+def test_parallel_training_gives_the_serial_model(tiny_corpus, tmp_path):
+    serial = train([tiny_corpus], tmp_path / "serial", ModelConfig(cv_folds=3), jobs=1)
+    parallel = train([tiny_corpus], tmp_path / "parallel", ModelConfig(cv_folds=3), jobs=2)
+    texts = [r.text for r in load_records([tiny_corpus])]
+    for x, y in zip(load_model(serial)[0].predict(texts), load_model(parallel)[0].predict(texts), strict=True):
+        np.testing.assert_array_equal(x, y)
+    cards = [json.loads((path / "model_card.json").read_text()) for path in (serial, parallel)]
+    assert cards[0]["metrics"] == cards[1]["metrics"] and cards[0]["thresholds"] == cards[1]["thresholds"]
+
+
+def test_vocabularies_pickle_packed_and_come_back_equal():
+    for terms in ({}, {"a": 0}, {"talk": 1, "peac talk": 0, "no": 2}, {"odd\x00term": 0, "b": 1}):
+        restored = pickle.loads(pickle.dumps(Vocabulary(terms)))
+        assert restored == terms and isinstance(restored, Vocabulary)
 
 
 def test_model_card_contents(model_dir, tiny_corpus):
