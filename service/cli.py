@@ -20,7 +20,12 @@ def _cmd_train(args) -> int:
         path = train(
             args.data or None,
             args.out,
-            ModelConfig(seed=args.seed, cv_folds=args.cv_folds),
+            ModelConfig(
+                seed=args.seed,
+                cv_folds=args.cv_folds,
+                stop_words=not args.keep_stop_words,
+                ending_features=args.ending_features,
+            ),
             with_feedback=args.with_feedback,
             feedback_db=args.db,
             margin=args.margin,
@@ -154,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="models", metavar="DIR", help="models root to write into (default: models)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--cv-folds", type=int, help="cross-validation folds (default 5; 3 above 50,000 records)")
+    train.add_argument(
+        "--keep-stop-words", action="store_true", help="keep English stop words (better CV outlook, worse on real news)"
+    )
+    train.add_argument(
+        "--ending-features",
+        action="store_true",
+        help="outlook also sees the last two sentences as their own block (about half the scoring speed)",
+    )
     train.add_argument(
         "--with-feedback", action="store_true", help="add the stored corrections; compare with the current model"
     )

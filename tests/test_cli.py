@@ -93,3 +93,18 @@ def test_classify_rejects_zero_jobs(model_dir, write, capsys):
     source = write("one.jsonl", '{"id": 1, "text": "Envoys meet"}\n')
     assert main(["classify", str(source), "--model", str(model_dir), "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_train_recipe_options_reach_the_model_card(tiny_corpus, tmp_path, capsys):
+    out = tmp_path / "models"
+    args = ["train", "--data", str(tiny_corpus), "--out", str(out), "--cv-folds", "3", "--jobs", "1"]
+    assert main([*args, "--keep-stop-words", "--ending-features"]) == 0
+    card = json.loads(next(out.glob("2*/model_card.json")).read_text())
+    assert card["config"]["stop_words"] is False and card["config"]["ending_features"] is True
+    assert card["metrics"]["cross_validation"]["method"].startswith("3-fold")
+
+
+def test_train_rejects_zero_jobs(tiny_corpus, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", str(tiny_corpus), "--out", str(tmp_path / "m"), "--jobs", "0"])
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
