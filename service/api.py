@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 
 from service.classifier import InvalidText, validate_text
 from service.errors import ApiError
@@ -26,15 +26,15 @@ def current_classifier():
 def _read_body(limit: int) -> bytes:
     """The body, refusing more than `limit` bytes also when it arrives chunked (no Content-Length).
 
-    Werkzeug rejects an oversized Content-Length up front, but silently truncates an
-    oversized chunked body, which would then surface as confusing invalid JSON.
+    The WSGI input is read directly (werkzeug's wrapped stream cost a fifth of a short
+    request), so the Content-Length limit is checked here; werkzeug would also silently
+    truncate an oversized chunked body, which would then surface as confusing invalid JSON.
     """
     stream = request.environ["wsgi.input"]
     length = request.content_length
     if length is not None:
         if length > limit:
             raise ApiError(413, "request_too_large", f"request body is larger than the limit of {limit} bytes")
-        # the WSGI input itself: werkzeug's wrapped stream costs a fifth of a short request
         body = stream.read(length)
         if len(body) < length:
             raise ApiError(400, "invalid_request", f"request body ended after {len(body)} of {length} bytes")
@@ -89,7 +89,7 @@ def classify():
     max_chars = current_app.config["MAX_TEXT_CHARS"]
     try:
         if "text" in body:
-            return _json_response(classifier.classify(validate_text(body["text"], max_chars=max_chars), **options))
+            return classifier.classify(validate_text(body["text"], max_chars=max_chars), **options)
         texts = body["texts"]
         if not isinstance(texts, list):
             raise InvalidText("invalid_type", "texts must be an array of strings")
@@ -100,18 +100,13 @@ def classify():
             raise ApiError(413, "batch_too_large", f"texts has {len(texts)} items; the limit is {limit}")
         for index, text in enumerate(texts):
             validate_text(text, index, max_chars)
-        return _json_response(classifier.classify_many(texts, **options))
+        return classifier.classify_many(texts, **options)
     except NotExplainable as exc:
         raise ApiError(422, "not_explainable", f"this model cannot explain its labels exactly: {exc}") from exc
     except InvalidText as exc:
         status = 413 if exc.code == "text_too_large" else 422
         details = {} if exc.index is None else {"index": exc.index}
         raise ApiError(status, exc.code, str(exc), **details) from exc
-
-
-def _json_response(result: dict) -> Response:
-    """What returning the dict would send (the app's JSON settings, trailing newline), built directly."""
-    return Response(current_app.json.dumps(result, separators=(",", ":")) + "\n", mimetype="application/json")
 
 
 @api.get("/model")

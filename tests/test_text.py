@@ -7,7 +7,6 @@ import re
 from training.text import (
     _ACRONYM,
     _ACRONYM_BYTES,
-    _ACRONYM_DOT_STR,
     Tokenizer,
     _join_acronyms,
     ending,
@@ -112,9 +111,7 @@ def test_acronym_joining_equals_the_plain_substitution():
         assert _join_acronyms(case.encode()) == _ACRONYM_BYTES.sub(
             lambda m: m.group().replace(b".", b""), case.encode()
         )
-        assert _join_acronyms(case, _ACRONYM_DOT_STR, _ACRONYM) == _ACRONYM.sub(
-            lambda m: m.group().replace(".", ""), case
-        )
+        assert _join_acronyms(case) == _ACRONYM.sub(lambda m: m.group().replace(".", ""), case)
 
 
 def test_ending_scanned_from_the_end_equals_the_last_sentences():

@@ -1,14 +1,15 @@
 """A compiled scoring table: one tokenisation for both heads, whole batches scored with numpy.
 
 The two heads share their TF-IDF blocks (same tokenizer, n-grams and weighting,
-fitted on the same texts), so each block compiles to: an id for every stem its
-vocabulary uses, a table of n-gram keys -> columns, the idf, and one row of six
-coefficients per column (three topics, three outlooks; zeros where a head does not
-use the block). Scoring a batch is then: map each run of letters to a stem id
-(memoised), look the n-grams up as integer keys, count, weight, and take six dot
-products per text with `reduceat`. The result equals the scikit-learn pipelines'
-probabilities to floating-point rounding (a test checks < 1e-9 on the corpus), and
-a text gets bitwise the same numbers alone or in any batch.
+fitted on the same texts), so each block compiles to an id for every stem its
+vocabulary uses and a table of n-gram keys -> columns; all blocks share one table
+of idf and six coefficients per column (three topics, three outlooks; zeros where a
+head does not use the block), each block's columns offset after the previous ones.
+Scoring a batch is then: map each run of letters to a stem id (memoised), look the
+n-grams up as integer keys, count, weight, and take six dot products per text with
+`reduceat`. The result equals the scikit-learn pipelines' probabilities to
+floating-point rounding (a test checks < 1e-9 on the corpus), and a text gets
+bitwise the same numbers alone or in any batch.
 """
 
 from collections import Counter
@@ -20,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from training.ngrams import DROPPED, ngram_keys, token_ids
+from training.ngrams import DROPPED, ngram_keys, run_starts, token_ids
 from training.text import Memo, Tokenizer, word_runs
 
 _ONE_TEXT = (np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp))  # its parts start at 0; its row is 0
@@ -113,7 +114,6 @@ class _Block:
         self.preprocessor = vectorizer.preprocessor
         self.tokenizer = Tokenizer(stem=tokenizer.stem, stop_words=tokenizer.stop_words)
         self.min_n, self.max_n = vectorizer.ngram_range
-        self.sublinear = vectorizer.sublinear_tf
         # every term split into stem ids at once: one joined string, C-level splits and lookups
         terms = list(vectorizer.vocabulary_)
         term_columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.int64, count=len(terms))
@@ -194,14 +194,6 @@ def _key(ids: list[int], base: int) -> int:
     return key
 
 
-def _starts(sorted_values: np.ndarray) -> np.ndarray:
-    """True where a run of equal values begins."""
-    new = np.empty(len(sorted_values), dtype=bool)
-    new[:1] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
-    return new
-
-
 class CompiledScorer:
     """All blocks of both heads as one table: columns of block k are offset by the sizes of blocks before it."""
 
@@ -240,9 +232,10 @@ class CompiledScorer:
         self.width = int(sum(sizes))
         self.rows = np.ascontiguousarray(np.vstack(rows))
         self.idf = np.concatenate(idf)
-        self.sublinear = [b.sublinear for b in self.blocks]
-        if len(set(self.sublinear)) != 1:
+        sublinear = {vectorizer.sublinear_tf for vectorizer, _ in by_name.values()}
+        if len(sublinear) != 1:
             raise NotCompilable("blocks differ in tf weighting")
+        self.sublinear = sublinear.pop()
         self.bias = np.array([float(e.intercept_[0]) for e in estimators] + list(outlook.intercept_[outlook_order]))
 
     def score_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -274,13 +267,13 @@ class CompiledScorer:
         if len(texts) * self.width < 2**31:
             keys = keys.astype(np.int32)
         keys.sort()
-        starts = np.flatnonzero(_starts(keys))
+        starts = run_starts(keys)
         counts = np.diff(starts, append=len(keys)).astype(float)
         doc, column = np.divmod(keys[starts], self.width)
         segment = doc * len(self.blocks) + np.searchsorted(self.offsets, column, side="right") - 1
-        first = np.flatnonzero(_starts(segment))
+        first = run_starts(segment)
         text_of_part = doc[first]
-        text_first = np.flatnonzero(_starts(text_of_part))
+        text_first = run_starts(text_of_part)
         self._add_weighted(column, counts, first, (text_first, text_of_part[text_first]), scores)
 
     def _add_one(self, text: str, scores: np.ndarray) -> None:
@@ -303,7 +296,7 @@ class CompiledScorer:
         on its own, as in a FeatureUnion of TF-IDF blocks. `text_first_of_parts` is
         (first segment of each text, the row of that text).
         """
-        values = ((np.log(counts) + 1.0) if self.sublinear[0] else counts) * self.idf[column]
+        values = ((np.log(counts) + 1.0) if self.sublinear else counts) * self.idf[column]
         norms = np.sqrt(np.add.reduceat(values * values, first))
         parts = np.add.reduceat(self.rows[column] * values[:, None], first, axis=0) / norms[:, None]
         text_first, text_rows = text_first_of_parts

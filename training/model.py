@@ -44,7 +44,7 @@ class ModelConfig:
     stop_words: bool = True  # ahead on real news (dev) in two corpus versions; docs/model.md
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] | None = None
-    ending_features: bool = False  # outlook only: +0.04 dev outlook F1, about half the speed (docs/model.md)
+    ending_features: bool = False  # outlook only; about half the speed, no gain with stop words removed (docs/model.md)
     lead_features: bool = False
     min_df: int = 2
     max_df: float = 0.9
@@ -150,8 +150,8 @@ class CorpusTerms:
     """The n-gram counts of every text for every feature block, counted once.
 
     Tokenising is most of what fitting a TF-IDF block costs, and cross-validation
-    fits one per fold and head. Here the texts are counted once (all terms, no
-    pruning); the block for any subset of rows is then derived from the counts
+    fits one per fold and head. Here the texts are counted once (every term that
+    can reach min_df in some subset); the block for any subset of rows is then derived from the counts
     exactly as `TfidfVectorizer.fit` on those rows would build it: the same terms
     kept by min_df/max_df, in the same order, the same idf (tested).
     """
@@ -275,6 +275,16 @@ def apply_thresholds(probabilities: np.ndarray, thresholds: dict[str, float]) ->
     return (np.asarray(probabilities) >= cut).astype(int)
 
 
+def in_outlook_order(probabilities: np.ndarray, classes) -> np.ndarray:
+    """An outlook classifier's (n, k) probabilities as (n, 3) in OUTLOOKS order; 0 for a class it never saw."""
+    classes = list(classes)
+    out = np.zeros((len(probabilities), len(OUTLOOKS)))
+    for j, label in enumerate(OUTLOOKS):
+        if label in classes:
+            out[:, j] = probabilities[:, classes.index(label)]
+    return out
+
+
 class TopicStanceModel:
     """Both fitted heads and the topic thresholds: the unit that is saved, loaded and served."""
 
@@ -286,11 +296,11 @@ class TopicStanceModel:
         self.outlook_pipeline = outlook_pipeline
         self.thresholds = {t: float(thresholds[t]) for t in TOPICS}
         classes = list(outlook_pipeline.classes_)
-        self._outlook_order = [classes.index(label) if label in classes else None for label in OUTLOOKS]
+        outlook_order = [classes.index(label) if label in classes else None for label in OUTLOOKS]
         self.scorer = None
-        if None not in self._outlook_order:
+        if None not in outlook_order:
             try:
-                self.scorer = CompiledScorer(topic_pipeline, outlook_pipeline, self._outlook_order)
+                self.scorer = CompiledScorer(topic_pipeline, outlook_pipeline, outlook_order)
             except NotCompilable:
                 pass  # other feature or classifier settings: scored by the pipelines themselves
 
@@ -300,12 +310,7 @@ class TopicStanceModel:
 
     def outlook_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 3) probabilities, columns in OUTLOOKS order (0 for a class absent from training)."""
-        raw = self.outlook_pipeline.predict_proba(texts)
-        out = np.zeros((len(texts), len(OUTLOOKS)))
-        for j, source in enumerate(self._outlook_order):
-            if source is not None:
-                out[:, j] = raw[:, source]
-        return out
+        return in_outlook_order(self.outlook_pipeline.predict_proba(texts), self.outlook_pipeline.classes_)
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Topic probabilities, 0/1 topic decisions and outlook probabilities for a batch.
@@ -353,12 +358,17 @@ def _fit_heads(terms: CorpusTerms, config: ModelConfig, fit_rows, y_topics, y_ou
     if predict_rows is not None:
         topic_probs = topic_classifier.predict_proba(topic_matrix_of(predict_rows))
         raw = outlook_classifier.predict_proba(outlook_matrix_of(predict_rows))
-        classes = list(outlook_classifier.classes_)
-        outlook_probs = np.zeros((len(predict_rows), len(OUTLOOKS)))
-        for j, label in enumerate(OUTLOOKS):
-            if label in classes:
-                outlook_probs[:, j] = raw[:, classes.index(label)]
+        outlook_probs = in_outlook_order(raw, outlook_classifier.classes_)
     return topic_features, topic_classifier, outlook_features, outlook_classifier, topic_probs, outlook_probs
+
+
+def _pipelines(fitted) -> tuple[Pipeline, Pipeline]:
+    """(topic pipeline, outlook pipeline) from a `_fit_heads` result."""
+    topic_features, topic_classifier, outlook_features, outlook_classifier, _, _ = fitted
+    return (
+        Pipeline([("features", topic_features), ("classifier", topic_classifier)]),
+        Pipeline([("features", outlook_features), ("classifier", outlook_classifier)]),
+    )
 
 
 _TASKS: list = []  # read by forked workers: inherited memory, nothing pickled on the way in
@@ -414,18 +424,7 @@ def fit_and_cross_validate(texts, topic_lists, outlooks, config: ModelConfig, jo
     for k, ((_, held), result) in enumerate(zip(splits, fold_results, strict=True)):
         topic_oof[held], outlook_oof[held] = result[4], result[5]
         fold_of[held] = k
-    topic_features, topic_classifier, outlook_features, outlook_classifier, _, _ = final
-    pipelines = (
-        Pipeline([("features", topic_features), ("classifier", topic_classifier)]),
-        Pipeline([("features", outlook_features), ("classifier", outlook_classifier)]),
-    )
-    return topic_oof, outlook_oof, fold_of, pipelines
-
-
-def cross_validated_probabilities(texts, topic_lists, outlooks, config: ModelConfig, jobs: int = 1):
-    """Out-of-fold topic and outlook probabilities, plus the fold of every record."""
-    topic_oof, outlook_oof, fold_of, _ = fit_and_cross_validate(texts, topic_lists, outlooks, config, jobs)
-    return topic_oof, outlook_oof, fold_of
+    return topic_oof, outlook_oof, fold_of, _pipelines(final)
 
 
 def cross_fitted_decisions(y_topics: np.ndarray, topic_oof: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
@@ -448,7 +447,4 @@ def fit_model(texts, topic_lists, outlooks, config: ModelConfig, thresholds: dic
     texts = list(texts)
     rows = np.arange(len(texts))
     task = (CorpusTerms(texts, config), config, rows, topic_matrix(topic_lists), np.asarray(outlooks))
-    topic_features, topic_classifier, outlook_features, outlook_classifier, _, _ = _fit_heads(*task)
-    topic_pipeline = Pipeline([("features", topic_features), ("classifier", topic_classifier)])
-    outlook_pipeline = Pipeline([("features", outlook_features), ("classifier", outlook_classifier)])
-    return TopicStanceModel(topic_pipeline, outlook_pipeline, thresholds)
+    return TopicStanceModel(*_pipelines(_fit_heads(*task)), thresholds)

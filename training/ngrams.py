@@ -69,16 +69,16 @@ def count_terms(texts: list[str], tokenizer: Tokenizer, ngram_range, preprocesso
             # one in-place sort of (n-gram, text) keys: runs of equal values are one term in one text
             pairs = keys * len(texts) + key_doc
             pairs.sort()
-            pair_start = _run_starts(pairs)
+            pair_start = run_starts(pairs)
             pair_counts = np.diff(np.append(pair_start, len(pairs)))
             pair_key, pair_doc = np.divmod(pairs[pair_start], len(texts))
-            key_start = _run_starts(pair_key)
+            key_start = run_starts(pair_key)
         else:  # keys too large to combine with the text index
             unique_keys, term = np.unique(keys, return_inverse=True)
             pairs, pair_counts = np.unique(term * len(texts) + key_doc, return_counts=True)
             pair_term, pair_doc = np.divmod(pairs, len(texts))
             pair_key = unique_keys[pair_term]
-            key_start = _run_starts(pair_term)
+            key_start = run_starts(pair_term)
         df = np.diff(np.append(key_start, len(pair_key)))  # texts per distinct n-gram
         kept = df >= min_df
         term_of_pair = np.repeat(np.cumsum(kept) - 1 + len(terms), df)
@@ -98,7 +98,7 @@ def count_terms(texts: list[str], tokenizer: Tokenizer, ngram_range, preprocesso
     return matrix, np.array([terms[i] for i in order], dtype=object)
 
 
-def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+def run_starts(sorted_values: np.ndarray) -> np.ndarray:
     """Indices where a run of equal values begins."""
     if not len(sorted_values):
         return np.zeros(0, dtype=np.int64)

@@ -37,13 +37,14 @@ _SEPARATORS = bytes(c if c == 39 or 97 <= c <= 122 else 32 for c in range(256))
 _CACHE_LIMIT = 500_000
 
 
-def _join_acronyms(data, dots=_ACRONYM_DOT, acronym=_ACRONYM_BYTES):
-    """`acronym.sub` removing the dots, trying a match only where an acronym can start.
+def _join_acronyms(data):
+    """The acronym substitution removing the dots, trying a match only where an acronym can start.
 
-    Equivalent to the plain substitution (tested) and several times faster: the
+    Equivalent to the plain `_ACRONYM.sub` (tested) and several times faster: the
     regex would otherwise be tried at every position of every text. Works on bytes
-    or, with the str patterns, on str.
+    (ASCII text) and on str, where a non-ASCII letter before the dots is a word character.
     """
+    dots, acronym = (_ACRONYM_DOT, _ACRONYM_BYTES) if isinstance(data, bytes) else (_ACRONYM_DOT_STR, _ACRONYM)
     pieces, done = [], 0
     dot = b"." if isinstance(data, bytes) else "."
     for found in dots.finditer(data):
@@ -96,8 +97,8 @@ def word_runs(text: str) -> list[bytes]:
             data = _join_acronyms(data)
     else:
         text = _normalised_unspaced(text)
-        if "." in text:  # on str: a non-ASCII letter before the dots is a word character
-            text = _join_acronyms(text, _ACRONYM_DOT_STR, _ACRONYM)
+        if "." in text:
+            text = _join_acronyms(text)
         data = text.encode("utf-8")
     return data.translate(_SEPARATORS).split()
 
@@ -231,11 +232,13 @@ def _last_sentences(text: str, count: int) -> list[tuple[int, int]]:
 
     Boundary matches never contain a letter or digit, so a scan that starts right
     after one finds exactly the full scan's matches from there on; the tail is
-    widened until it holds `count` sentences or reaches the start.
+    doubled until it holds `count` sentences or reaches the start, so a long text
+    without boundaries costs at most about two full scans.
     """
-    scan_from = len(text)
+    tail = 600
     while True:
-        scan_from = max(0, scan_from - 600)
+        scan_from = max(0, len(text) - tail)
+        tail *= 2
         while scan_from > 0 and not text[scan_from - 1].isalnum():
             scan_from -= 1
         reversed_spans = []
