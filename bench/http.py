@@ -1,11 +1,13 @@
 """HTTP serving against a bare Flask app under the same gunicorn settings, on loopback.
 
-    python bench/http.py [--seconds 10] [--connections 8]
+    python bench/http.py [--seconds 10] [--connections 8] [--rounds 3]
 
 Starts `topicstance serve --workers 2` (bundled model) and a bare Flask app that returns a fixed
 JSON body of the same size, with service/gunicorn_conf.py and 2 workers. For each: maximum
 throughput with wrk (Debian's package, installed here if missing and root), then a paced load at
-half of that rate from this process, for p50/p99 latency. Prints both and the ratios.
+half of that rate from this process, for p50/p99 latency. The two servers take turns, `--rounds`
+times (this machine is shared and one run moves by a few per cent); prints the medians over the
+rounds, each round's ratio and the median ratio.
 """
 
 import os
@@ -139,6 +141,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         if os.geteuid() != 0:
@@ -162,39 +165,58 @@ def main(argv=None) -> int:
     ).stdout.strip()
     bare_dir = Path(tempfile.mkdtemp(prefix="bare-flask-"))
     (bare_dir / "bare.py").write_text(BARE_APP.format(payload=json.loads(payload_probe)))
-    ours_port, bare_port = free_port(), free_port()
-    results = [
-        measure(
+    servers = [
+        (
             "topicstance serve (2 workers)",
-            [topicstance, "serve", "--port", str(ours_port), "--workers", "2"],
-            ours_port,
-            args,
+            lambda port: [topicstance, "serve", "--port", str(port), "--workers", "2"],
+            None,
         ),
-        measure(
+        (
             "bare Flask, same gunicorn settings",
-            [
+            lambda port: [
                 gunicorn,
                 "-c",
                 "python:service.gunicorn_conf",
                 "--workers",
                 "2",
                 "--bind",
-                f"127.0.0.1:{bare_port}",
+                f"127.0.0.1:{port}",
                 "--chdir",
                 str(bare_dir),
                 "bare:app",
             ],
-            bare_port,
-            args,
-            env={**os.environ, "PYTHONPATH": f"{bare_dir}:{REPO}"},
+            {**os.environ, "PYTHONPATH": f"{bare_dir}:{REPO}"},
         ),
     ]
+    rounds = []
+    for k in range(args.rounds):
+        order = servers if k % 2 == 0 else servers[::-1]  # take turns: neither always runs first
+        by_name = {}
+        for name, command, env in order:
+            port = free_port()
+            by_name[name] = measure(name, command(port), port, args, env=env)
+        rounds.append([by_name[name] for name, _, _ in servers])
+        ratio = rounds[-1][0]["rate"] / rounds[-1][1]["rate"]
+        sys.stderr.write(
+            f"round {k + 1}: {rounds[-1][0]['rate']:,.0f} vs {rounds[-1][1]['rate']:,.0f} req/s, {ratio:.2f}\n"
+        )
+    results = [
+        {key: statistics.median(r[i][key] for r in rounds) for key in ("rate", "p50", "p99")} | {"name": name}
+        for i, (name, _, _) in enumerate(servers)
+    ]
+    ratios = [r[0]["rate"] / r[1]["rate"] for r in rounds]
     load = f"wrk -t1 -c{args.connections} -d{args.seconds}s"
-    sys.stdout.write(f"POST /v1/classify, {len(TEXT.split())}-word text; {load}; paced at half of each max\n\n")
+    sys.stdout.write(
+        f"POST /v1/classify, {len(TEXT.split())}-word text; {load}; paced at half of each max; "
+        f"medians of {args.rounds} rounds\n\n"
+    )
     sys.stdout.write("| server | max req/s | p50 ms at half rate | p99 ms at half rate |\n|---|---|---|---|\n")
     for r in results:
         sys.stdout.write(f"| {r['name']} | {r['rate']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} |\n")
-    sys.stdout.write(f"\nratio topicstance / bare Flask req/s: {results[0]['rate'] / results[1]['rate']:.2f}\n")
+    sys.stdout.write(
+        f"\nratio topicstance / bare Flask req/s, per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.2f}\n"
+    )
     return 0
 
 

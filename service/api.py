@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, current_app, request
+from werkzeug.wsgi import get_content_length
 
 from service.classifier import InvalidText, validate_text
 from service.errors import ApiError
@@ -11,27 +12,26 @@ from training.explain import NotExplainable
 api = Blueprint("api", __name__, url_prefix="/v1")
 
 CLASSIFY_FIELDS = {"text", "texts", "explain", "sentences"}
-OPTIONS = ("explain", "sentences")
 
 
-def current_classifier():
+def current_classifier(app=None):
     """The classifier that answers this request (picks up a newly promoted model first)."""
-    holder = current_app.extensions["topicstance.holder"]
+    holder = (app or current_app).extensions["topicstance.holder"]
     classifier = holder.get()
     if classifier is None:
         raise ApiError(503, "model_unavailable", holder.error or "no model loaded")
     return classifier
 
 
-def _read_body(limit: int) -> bytes:
+def _read_body(environ: dict, limit: int) -> bytes:
     """The body, refusing more than `limit` bytes also when it arrives chunked (no Content-Length).
 
     The WSGI input is read directly (werkzeug's wrapped stream cost a fifth of a short
     request), so the Content-Length limit is checked here; werkzeug would also silently
     truncate an oversized chunked body, which would then surface as confusing invalid JSON.
     """
-    stream = request.environ["wsgi.input"]
-    length = request.content_length
+    stream = environ["wsgi.input"]
+    length = get_content_length(environ)  # as request.content_length, without the request proxy
     if length is not None:
         if length > limit:
             raise ApiError(413, "request_too_large", f"request body is larger than the limit of {limit} bytes")
@@ -48,14 +48,16 @@ def _read_body(limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def json_body() -> dict:
-    if not request.is_json:
+def json_body(app=None) -> dict:
+    environ = request.environ
+    # the usual header exactly: no header parsing; anything else is judged by werkzeug
+    if environ.get("CONTENT_TYPE") != "application/json" and not request.is_json:
         raise ApiError(
             415,
             "unsupported_media_type",
             f"Content-Type must be application/json, got {request.mimetype or 'none'}",
         )
-    raw = _read_body(current_app.config["MAX_CONTENT_LENGTH"])
+    raw = _read_body(environ, (app or current_app).config["MAX_CONTENT_LENGTH"])
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -71,9 +73,10 @@ def json_body() -> dict:
 
 @api.post("/classify")
 def classify():
-    body = json_body()
-    unknown = sorted(set(body) - CLASSIFY_FIELDS)
-    if unknown:
+    app = current_app._get_current_object()  # one proxy lookup, not one per setting
+    body = json_body(app)
+    if not CLASSIFY_FIELDS.issuperset(body):
+        unknown = sorted(set(body) - CLASSIFY_FIELDS)
         raise ApiError(
             422,
             "unknown_field",
@@ -81,12 +84,12 @@ def classify():
         )
     if ("text" in body) == ("texts" in body):
         raise ApiError(422, "missing_field", "give exactly one of 'text' (a string) or 'texts' (an array)")
-    for option in OPTIONS:
-        if not isinstance(body.get(option, False), bool):
-            raise ApiError(422, "invalid_type", f"{option} must be true or false")
-    options = {option: body.get(option, False) for option in OPTIONS}
-    classifier = current_classifier()
-    max_chars = current_app.config["MAX_TEXT_CHARS"]
+    options = {"explain": body.get("explain", False), "sentences": body.get("sentences", False)}
+    if options["explain"].__class__ is not bool or options["sentences"].__class__ is not bool:
+        wrong = next(option for option, value in options.items() if value.__class__ is not bool)
+        raise ApiError(422, "invalid_type", f"{wrong} must be true or false")
+    classifier = current_classifier(app)
+    max_chars = app.config["MAX_TEXT_CHARS"]
     try:
         if "text" in body:
             return classifier.classify(validate_text(body["text"], max_chars=max_chars), **options)
@@ -95,7 +98,7 @@ def classify():
             raise InvalidText("invalid_type", "texts must be an array of strings")
         if not texts:
             raise InvalidText("empty_batch", "texts is an empty array")
-        limit = current_app.config["MAX_BATCH"]
+        limit = app.config["MAX_BATCH"]
         if len(texts) > limit:
             raise ApiError(413, "batch_too_large", f"texts has {len(texts)} items; the limit is {limit}")
         for index, text in enumerate(texts):

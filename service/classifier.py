@@ -92,7 +92,11 @@ class Classifier:
             result["sentences"] = [
                 {"start": a, "end": b, **_result(p, d, o)}
                 for (a, b), p, d, o in zip(
-                    text_spans, topic_probs[rows], decisions[rows], outlook_probs[rows], strict=True
+                    text_spans,
+                    topic_probs[rows].tolist(),
+                    decisions[rows].tolist(),
+                    outlook_probs[rows].tolist(),
+                    strict=True,
                 )
             ]
             result["outlook_by_topic"] = {
@@ -106,7 +110,11 @@ class Classifier:
     def classify(self, text: str, explain: bool = False, sentences: bool = False) -> dict:
         """`{"labels", "topics", "outlook", "model"}` for one text (plus explanations / sentences if asked)."""
         validate_text(text, max_chars=self.max_text_chars)
-        return {**self._results([text], explain, sentences)[0], "model": self.version}
+        if explain or sentences:
+            return {**self._results([text], explain, sentences)[0], "model": self.version}
+        result = _result(*self.model.predict_one(text))
+        result["model"] = self.version
+        return result
 
     def classify_many(self, texts: list[str], explain: bool = False, sentences: bool = False) -> dict:
         """`{"results": [...], "model"}`, one result per text, in order."""
@@ -117,20 +125,19 @@ class Classifier:
         return {"results": self._results(list(texts), explain, sentences) if texts else [], "model": self.version}
 
 
-def _result(topic_probs, decisions, outlook_probs) -> dict:
-    """The prediction of one text or sentence: the JSON shape every interface returns."""
+def _result(topic_probs: list[float], decisions: list[int], outlook_probs: list[float]) -> dict:
+    """The prediction of one text or sentence: the JSON shape every interface returns (plain lists in)."""
     return {
         "labels": [topic for topic, on in zip(TOPICS, decisions, strict=True) if on],
-        "topics": {topic: float(p) for topic, p in zip(TOPICS, topic_probs, strict=True)},
+        "topics": dict(zip(TOPICS, topic_probs, strict=True)),
         "outlook": _outlook(outlook_probs),
     }
 
 
-def _outlook(probs) -> dict:
-    probs = probs.tolist() if isinstance(probs, np.ndarray) else list(probs)
+def _outlook(probs: list[float]) -> dict:
     return {
         "label": OUTLOOKS[probs.index(max(probs))],  # the first of equal maxima, as np.argmax
-        "scores": {label: float(p) for label, p in zip(OUTLOOKS, probs, strict=True)},
+        "scores": dict(zip(OUTLOOKS, probs, strict=True)),
     }
 
 
@@ -150,7 +157,7 @@ def outlook_for_topic(topic_probs: np.ndarray, outlook_probs: np.ndarray, thresh
     if weights.sum() <= 0:
         weights = chosen.astype(float)
     mixed = (np.asarray(outlook_probs)[chosen] * weights[chosen, None]).sum(axis=0) / weights[chosen].sum()
-    return {**_outlook(mixed), "sentences": int(chosen.sum())}
+    return {**_outlook(mixed.tolist()), "sentences": int(chosen.sum())}
 
 
 def load_classifier(path: str | Path | None = None, max_text_chars: int = MAX_TEXT_CHARS) -> Classifier:

@@ -7,6 +7,22 @@ a time, no GIL contention). Logs are JSON lines on stderr.
 
 import os
 
+from gunicorn.glogging import Logger
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, building access-log fields only when an access log was asked for.
+
+    gunicorn treats any logging config (ours makes JSON lines) as access logging on, and
+    then formats every request's fields (headers, environ, times) for a line that the
+    quiet `gunicorn.access` logger drops: a tenth of a worker's time on a short request.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
 bind = os.environ.get("TOPICSTANCE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TOPICSTANCE_WORKERS", "2"))
 worker_class = "sync"
@@ -20,7 +36,8 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # gunicorn's control socket has one fixed default path per user: two servers on one machine would clash
 control_socket_disable = True
 errorlog = "-"
-accesslog = None
+accesslog = None  # `topicstance serve --access-log` sets "-"
+logger_class = "service.gunicorn_conf.AccessLogger"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -144,7 +144,9 @@ def test_unexpected_failure_is_a_json_500_not_a_crash(app, classifier, monkeypat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(classifier.model, "predict", explode)
+    monkeypatch.setattr(classifier.model, "predict_one", explode)
     assert_error(post(app.test_client(), {"text": "hello"}), 500, "internal_error")
+    assert_error(post(app.test_client(), {"texts": ["hello", "again"]}), 500, "internal_error")
 
 
 def test_missing_model_gives_503_but_stays_alive(tmp_path):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from training.corpus import load_records
+from training.fastpath import _FEW
 from training.model import ModelConfig, fit_model
 from training.store import REPO_MODELS_DIR, load_model
 
@@ -14,20 +15,31 @@ def test_bundled_model_compiled_scores_equal_the_pipelines_over_the_whole_corpus
     fast_topics, fast_outlook = model.scorer.score_many(texts)
     assert np.abs(fast_topics - model.topic_probabilities(texts)).max() < 1e-9
     assert np.abs(fast_outlook - model.outlook_probabilities(texts)).max() < 1e-9
-    for i in list(range(0, len(texts), 97)) + list(range(len(texts) - 4, len(texts))):
-        # the single-text path (dicts, not numpy) gives the batch path's numbers to the last bit
+    for i in list(range(0, len(texts), 37)) + list(range(len(texts) - 4, len(texts))):
+        # the single-text path (plain floats, another summation order) agrees with the batch path to rounding
         topics, outlook = model.scorer.score(texts[i])
-        assert topics == fast_topics[i].tolist() and outlook == fast_outlook[i].tolist()
+        assert max(abs(a - b) for a, b in zip(topics, fast_topics[i].tolist(), strict=True)) < 1e-12
+        assert max(abs(a - b) for a, b in zip(outlook, fast_outlook[i].tolist(), strict=True)) < 1e-12
+        # and predict_one, the per-request path, gives those numbers and the batch's decisions
+        one_topics, one_decisions, one_outlook = model.predict_one(texts[i])
+        assert (one_topics, one_outlook) == (topics, outlook)
+        assert one_decisions == model.predict([texts[i]] * _FEW)[1][0].tolist()
 
 
 def test_batch_size_and_chunking_do_not_change_a_texts_numbers():
     model, _, _ = load_model(REPO_MODELS_DIR)
     texts = [r.text for r in load_records()][:2100]  # more than one chunk of 1024
     whole = model.scorer.score_many(texts)
-    for start, size in ((0, 7), (5, 8), (1000, 50), (2090, 10)):
+    for start, size in ((5, 8), (1000, 50), (2090, 10)):  # numpy batches: the same numbers to the bit
         part = model.scorer.score_many(texts[start : start + size])
         assert np.array_equal(part[0], whole[0][start : start + size])
         assert np.array_equal(part[1], whole[1][start : start + size])
+    for start, size in ((0, 1), (3, _FEW - 1)):  # below _FEW texts go one by one: equal to rounding
+        part = model.scorer.score_many(texts[start : start + size])
+        assert part[0].shape == part[1].shape == (size, 3)
+        assert np.abs(part[0] - whole[0][start : start + size]).max() < 1e-12
+        assert np.abs(part[1] - whole[1][start : start + size]).max() < 1e-12
+    assert [a.shape for a in model.scorer.score_many([])] == [(0, 3), (0, 3)]
 
 
 def test_stop_words_and_lone_apostrophes_are_scored_like_the_pipeline(tiny_corpus):

@@ -50,3 +50,22 @@ def test_chunked_body_over_the_limit_is_refused(server):
     assert response.status == 413
     assert json.loads(response.read())["error"]["code"] == "request_too_large"
     assert process.poll() is None
+
+
+def test_access_log_fields_are_built_only_when_an_access_log_is_asked_for(monkeypatch):
+    from types import SimpleNamespace
+
+    from gunicorn.glogging import Logger
+
+    from service.gunicorn_conf import AccessLogger
+    from service.server import gunicorn_options
+
+    calls = []
+    monkeypatch.setattr(Logger, "access", lambda self, *args: calls.append(args))
+    quiet, loud = (gunicorn_options("127.0.0.1", 8000, 1, access_log=flag) for flag in (False, True))
+    assert quiet["logger_class"] == loud["logger_class"] == "service.gunicorn_conf.AccessLogger"
+    for options in (quiet, loud):
+        logger = AccessLogger.__new__(AccessLogger)  # no logging setup in the test process
+        logger.cfg = SimpleNamespace(accesslog=options["accesslog"])
+        logger.access("response", "request", {}, 0.001)
+    assert calls == [("response", "request", {}, 0.001)]  # only the one with --access-log

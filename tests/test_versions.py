@@ -114,3 +114,22 @@ def test_worse_model_is_saved_but_not_promoted_unless_forced(two_version_root, t
     assert main([*args, "--margin", "-1.01", "--force"]) == 0
     assert current_version(root) not in (second, None)
     assert rollback(root) == second
+
+
+def test_a_worker_checks_the_pointer_at_most_every_interval_and_reload_checks_now(two_version_root, monkeypatch):
+    from service import holder as holder_module
+    from service.holder import ClassifierHolder
+
+    root, first, second = two_version_root
+    now = [1000.0]
+    monkeypatch.setattr(holder_module.time, "monotonic", lambda: now[0])
+    holder = ClassifierHolder(root)
+    assert holder.load().version == holder.get().version == second
+    set_current(root, first)
+    now[0] += holder_module.POINTER_CHECK_SECONDS / 2
+    assert holder.get().version == second  # within the interval: no stat, the model in hand
+    now[0] += holder_module.POINTER_CHECK_SECONDS
+    assert holder.get().version == first  # the next check sees the promotion
+    set_current(root, second)
+    assert holder.load().version == second  # POST /v1/admin/reload: at once
+    assert holder.get().version == second

@@ -9,11 +9,15 @@ Scoring a batch is then: map each run of letters to a stem id (memoised), look t
 n-grams up as integer keys, count, weight, and take six dot products per text with
 `reduceat`. The result equals the scikit-learn pipelines' probabilities to
 floating-point rounding (a test checks < 1e-9 on the corpus), and a text gets
-bitwise the same numbers alone or in any batch.
+bitwise the same numbers in any batch and chunking of at least _FEW texts. Fewer
+texts, and one text alone, take a leaner path in plain Python floats (`score`),
+which agrees to rounding.
 """
 
 from collections import Counter
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
+from math import exp, log, sqrt
+from operator import add, mul
 
 import numpy as np
 from scipy.special import expit
@@ -21,10 +25,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from training.ngrams import DROPPED, ngram_keys, run_starts, token_ids
+from training.ngrams import ngram_keys, run_starts, token_ids
 from training.text import Memo, Tokenizer, word_runs
 
-_ONE_TEXT = (np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp))  # its parts start at 0; its row is 0
+_NO_TOKEN = 0  # the stem id of a run that yields no token (stop word, lone apostrophe)
 _FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
 _CHUNK = 1024  # texts per numpy pass: bounded memory, cache-sized sorts (fastest of 64-2048 here)
 
@@ -119,17 +123,19 @@ class _Block:
         term_columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.int64, count=len(terms))
         lengths = np.fromiter(map(str.count, terms, repeat(" ")), dtype=np.int64, count=len(terms)) + 1
         parts = " ".join(terms).split(" ")
-        stems = {stem: i for i, stem in enumerate(dict.fromkeys(parts))}
+        stems = {stem: i for i, stem in enumerate(dict.fromkeys(parts), start=1)}  # 0: no token
         part_ids = np.fromiter(map(stems.__getitem__, parts), dtype=np.int64, count=len(parts))
         first_part = np.cumsum(lengths) - lengths
-        self.unknown = len(stems)  # id of a token no vocabulary term uses
-        self.base = len(stems) + 1
+        self.unknown = len(stems) + 1  # id of a token no vocabulary term uses
+        self.base = len(stems) + 2
         if self.base**self.max_n >= 2**62:
             raise NotCompilable("n-gram keys would overflow 64 bits")
         self.stem_ids = stems
         self.unigram_columns = np.full(self.base, -1, dtype=np.int64)
         self.gram_keys: dict[int, _KeyTable] = {}  # batches: looked up with numpy
-        self.gram_columns: dict[int, dict[int, int]] = {}  # single texts: plain dicts, no per-call overhead
+        # single texts: plain dicts, no per-call overhead; they hold column + 1, so that a
+        # C-level filter(None, ...) drops what is not in the vocabulary (0 or None)
+        self.gram_slots: dict[int, dict[int, int]] = {}
         for n in np.unique(lengths).tolist():
             of_length = lengths == n
             keys = np.zeros(int(of_length.sum()), dtype=np.int64)
@@ -140,17 +146,17 @@ class _Block:
                 self.unigram_columns[keys] = columns
             else:
                 self.gram_keys[n] = _KeyTable(keys, columns)
-                self.gram_columns[n] = dict(zip(keys.tolist(), columns.tolist(), strict=True))
-        self.unigram_list = self.unigram_columns.tolist()
+                self.gram_slots[n] = dict(zip(keys.tolist(), (columns + 1).tolist(), strict=True))
+        self.unigram_slots = (self.unigram_columns + 1).tolist()
         self._ids = Memo(self._id_of_run)
 
     def _id_of_run(self, run: bytes) -> int:
         token = self.tokenizer.token_of_run(run)
-        return DROPPED if token is None else self.stem_ids.get(token, self.unknown)
+        return _NO_TOKEN if token is None else self.stem_ids.get(token, self.unknown)
 
     def columns(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(text index, column) of every known n-gram occurrence, in text order."""
-        ids, doc = token_ids(texts, self._ids, self.preprocessor)
+        ids, doc = token_ids(texts, self._ids, self.preprocessor, dropped=_NO_TOKEN)
         docs, columns = [], []
         if self.min_n == 1:
             found = self.unigram_columns[ids]
@@ -166,25 +172,19 @@ class _Block:
             columns.append(found[hit])
         return np.concatenate(docs), np.concatenate(columns)
 
-    def counted_one(self, text: str) -> tuple[list[int], list[int]]:
-        """One text's known columns (ascending) and their counts, with dicts and lists: no numpy overhead."""
+    def counted_one(self, text: str) -> Counter:
+        """One text's known n-grams as column + 1 -> count, with dicts and C-level maps and filters."""
         if self.preprocessor is not None:
             text = self.preprocessor(text)
-        ids = list(map(self._ids.__getitem__, word_runs(text)))
-        if DROPPED in ids:
-            ids = [i for i in ids if i != DROPPED]
-        found = list(map(self.unigram_list.__getitem__, ids)) if self.min_n == 1 else []
-        base = self.base
-        for n, columns in self.gram_columns.items():
+        ids = list(filter(None, map(self._ids.__getitem__, word_runs(text))))
+        slots = [map(self.unigram_slots.__getitem__, ids)] if self.min_n == 1 else []
+        for n, grams in self.gram_slots.items():
             if n == 2:
-                keys = [a * base + b for a, b in zip(ids, islice(ids, 1, None), strict=False)]
+                keys = map(add, map(mul, ids, repeat(self.base)), islice(ids, 1, None))
             else:
-                keys = [_key(ids[i : i + n], base) for i in range(len(ids) - n + 1)]
-            found += map(columns.get, keys, repeat(-1))
-        counts = Counter(found)
-        counts.pop(-1, None)
-        column = sorted(counts)
-        return column, list(map(counts.__getitem__, column))
+                keys = (_key(ids[i : i + n], self.base) for i in range(len(ids) - n + 1))
+            slots.append(map(grams.get, keys))
+        return Counter(filter(None, chain.from_iterable(slots)))
 
 
 def _key(ids: list[int], base: int) -> int:
@@ -237,20 +237,60 @@ class CompiledScorer:
             raise NotCompilable("blocks differ in tf weighting")
         self.sublinear = sublinear.pop()
         self.bias = np.array([float(e.intercept_[0]) for e in estimators] + list(outlook.intercept_[outlook_order]))
+        self._prepare_single()
+
+    def _prepare_single(self) -> None:
+        # made once, so that a column seen for the first time costs one row copy (a text brings dozens)
+        self._weighted = np.hstack([self.rows * self.idf[:, None], (self.idf * self.idf)[:, None]])
+        # the rows as tuples, made on first use; bounded: a tuple of seven floats is about 270 bytes
+        self._weighted_rows = Memo(self._weighted_row, limit=100_000)
+        self.bias_list = self.bias.tolist()
+        self.offset_list = self.offsets.tolist()
 
     def score_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(n, 3) topic and (n, 3) outlook probabilities, in TOPICS and OUTLOOKS order."""
-        scores = np.tile(self.bias, (len(texts), 1))
         if len(texts) < _FEW:
-            for i, text in enumerate(texts):
-                self._add_one(text, scores[i : i + 1])
-        else:
-            for start in range(0, len(texts), _CHUNK):
-                chunk = texts[start : start + _CHUNK]
-                self._add_many(chunk, scores[start : start + len(chunk)])
+            rows = [self.score(text) for text in texts]
+            return np.array([r[0] for r in rows]).reshape(-1, 3), np.array([r[1] for r in rows]).reshape(-1, 3)
+        scores = np.tile(self.bias, (len(texts), 1))
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            self._add_many(chunk, scores[start : start + len(chunk)])
         topic_probs = expit(scores[:, :3])  # as LogisticRegression.predict_proba computes them
         outlook = np.exp(scores[:, 3:] - scores[:, 3:].max(axis=1, keepdims=True))
         return topic_probs, outlook / outlook.sum(axis=1, keepdims=True)
+
+    def score(self, text: str) -> tuple[list[float], list[float]]:
+        """(topic probabilities, outlook probabilities) of one text, as lists.
+
+        The per-request path, in plain Python floats: per known column a tuple of its six
+        weights times its idf and its idf squared (made on first use, kept), summed
+        column-wise by `zip`. Between a web framework's work, numpy's per-call cost on a
+        few dozen numbers is the larger part (it was a third slower inside a request).
+        It sums in another order than the batch path, so the two agree to rounding
+        (tested < 1e-12), not to the bit.
+        """
+        scores = self.bias_list
+        for block, offset in zip(self.blocks, self.offset_list, strict=True):
+            counts = block.counted_one(text)
+            if not counts:
+                continue
+            slots = map(add, counts, repeat(offset)) if offset else counts
+            rows = list(map(self._weighted_rows.__getitem__, slots))
+            sums = [sum(column) for column in zip(*rows, strict=False)]  # as if every count were 1 (rows: 7 each)
+            if len(rows) != counts.total():  # the few repeated n-grams: add what their tf adds to 1
+                for row, count in zip(rows, counts.values(), strict=True):
+                    if count > 1:
+                        tf = 1.0 + log(count) if self.sublinear else float(count)
+                        sums = [total + (tf - 1.0) * value for total, value in zip(sums, row, strict=True)]
+                        sums[6] += (tf * tf - tf) * row[6]  # the idf squared term takes tf squared
+            norm = sqrt(sums[6])
+            scores = [score + part / norm for score, part in zip(scores, sums, strict=False)]
+        return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
+
+    def _weighted_row(self, slot: int) -> tuple[float, ...]:
+        """Column `slot - 1`: its six weights times its idf, and its idf squared."""
+        return tuple(self._weighted[slot - 1].tolist())
 
     def _add_many(self, texts: list[str], scores: np.ndarray) -> None:
         docs, columns = [], []
@@ -276,21 +316,8 @@ class CompiledScorer:
         text_first = run_starts(text_of_part)
         self._add_weighted(column, counts, first, (text_first, text_of_part[text_first]), scores)
 
-    def _add_one(self, text: str, scores: np.ndarray) -> None:
-        """`_add_many` for one text with dicts and lists: the same numbers, a fraction of the numpy calls."""
-        columns, counts, first = [], [], []
-        for block, offset in zip(self.blocks, self.offsets.tolist(), strict=True):
-            block_columns, block_counts = block.counted_one(text)
-            if block_columns:
-                first.append(len(columns))
-                columns += [c + offset for c in block_columns] if offset else block_columns
-                counts += block_counts
-        if columns:
-            # segment starts known here: only the arithmetic is shared, and it is the same
-            self._add_weighted(np.array(columns), np.array(counts, dtype=float), np.array(first), _ONE_TEXT, scores)
-
     def _add_weighted(self, column, counts, first, text_first_of_parts, scores) -> None:
-        """The arithmetic both paths share, so a text gets bitwise the same numbers either way.
+        """TF-IDF weighting, per-block L2 norms and the dot products of a batch.
 
         `first` starts each (text, block) segment: each block's TF-IDF row is L2-normalised
         on its own, as in a FeatureUnion of TF-IDF blocks. `text_first_of_parts` is
@@ -302,7 +329,16 @@ class CompiledScorer:
         text_first, text_rows = text_first_of_parts
         scores[text_rows] += np.add.reduceat(parts, text_first, axis=0)
 
-    def score(self, text: str) -> tuple[list[float], list[float]]:
-        """(topic probabilities, outlook probabilities) of one text."""
-        topics, outlook = self.score_many([text])
-        return topics[0].tolist(), outlook[0].tolist()
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + exp(-x))
+    z = exp(x)  # no overflow for very negative scores
+    return z / (1.0 + z)
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [exp(x - top) for x in scores]
+    total = sum(exps)
+    return [x / total for x in exps]

@@ -324,6 +324,15 @@ class TopicStanceModel:
             topic_probs, outlook_probs = self.topic_probabilities(texts), self.outlook_probabilities(texts)
         return topic_probs, apply_thresholds(topic_probs, self.thresholds), outlook_probs
 
+    def predict_one(self, text: str) -> tuple[list[float], list[int], list[float]]:
+        """`predict` for one text, as lists: the per-request path, without numpy arrays around three numbers."""
+        if self.scorer is None:
+            topic_probs, decisions, outlook_probs = self.predict([text])
+            return topic_probs[0].tolist(), decisions[0].tolist(), outlook_probs[0].tolist()
+        topic_probs, outlook_probs = self.scorer.score(text)
+        decisions = [int(p >= self.thresholds[topic]) for topic, p in zip(TOPICS, topic_probs, strict=True)]
+        return topic_probs, decisions, outlook_probs
+
 
 def default_jobs() -> int:
     """The CPUs this process may use: fits run in parallel processes (the GIL serialises threads)."""

@@ -16,15 +16,17 @@ from training.text import Memo, Tokenizer, word_runs
 DROPPED = -1  # a run that yields no token (a stop word, a lone apostrophe)
 
 
-def token_ids(texts: list[str], ids_of_runs: Memo, preprocessor=None) -> tuple[np.ndarray, np.ndarray]:
-    """(token id, text index) of every kept token of every text, in text order."""
+def token_ids(
+    texts: list[str], ids_of_runs: Memo, preprocessor=None, dropped: int = DROPPED
+) -> tuple[np.ndarray, np.ndarray]:
+    """(token id, text index) of every kept token of every text, in text order; `dropped` marks no token."""
     if preprocessor is not None:
         texts = [preprocessor(text) for text in texts]
     runs = [word_runs(text) for text in texts]
     lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
     ids = np.fromiter(map(ids_of_runs.__getitem__, chain.from_iterable(runs)), dtype=np.int64, count=lengths.sum())
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    kept = ids != DROPPED
+    kept = ids != dropped
     if not kept.all():
         ids, doc = ids[kept], doc[kept]
     return ids, doc

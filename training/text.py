@@ -106,14 +106,15 @@ def word_runs(text: str) -> list[bytes]:
 class Memo(dict):
     """A dict that computes and keeps missing values; cleared when it grows past a bound (adversarial input)."""
 
-    __slots__ = ("compute",)
+    __slots__ = ("compute", "limit")
 
-    def __init__(self, compute):
+    def __init__(self, compute, limit: int = _CACHE_LIMIT):
         super().__init__()
         self.compute = compute
+        self.limit = limit
 
     def __missing__(self, key):
-        if len(self) >= _CACHE_LIMIT:
+        if len(self) >= self.limit:
             self.clear()
         value = self[key] = self.compute(key)
         return value
