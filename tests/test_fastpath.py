@@ -67,3 +67,5 @@ def test_predict_uses_the_table_and_other_settings_fall_back(tiny_corpus):
     assert np.abs(probs - compiled.topic_probabilities(texts)).max() < 1e-9
     assert np.abs(outlook - compiled.outlook_probabilities(texts)).max() < 1e-9
     assert with_chars.predict(texts)[0].shape == (len(texts), 3)
+    batch = with_chars.predict(texts[:1])
+    assert with_chars.predict_one(texts[0]) == tuple(part[0].tolist() for part in batch)  # no table: the pipelines
