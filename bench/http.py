@@ -214,8 +214,8 @@ def main(argv=None) -> int:
     for r in results:
         sys.stdout.write(f"| {r['name']} | {r['rate']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} |\n")
     sys.stdout.write(
-        f"\nratio topicstance / bare Flask req/s, per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
-        f"median {statistics.median(ratios):.2f}\n"
+        f"\nratio topicstance / bare Flask req/s, per round: {', '.join(f'{r:.3f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.3f}\n"
     )
     return 0
 

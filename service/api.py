@@ -57,9 +57,10 @@ def json_body(app=None) -> dict:
             "unsupported_media_type",
             f"Content-Type must be application/json, got {request.mimetype or 'none'}",
         )
-    raw = _read_body(environ, (app or current_app).config["MAX_CONTENT_LENGTH"])
+    app = app or current_app
+    raw = _read_body(environ, app.config["MAX_CONTENT_LENGTH"])
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = app.json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:

@@ -1,8 +1,8 @@
 """Flask application factory: blueprints for health checks, the v1 API and the admin/feedback API."""
 
-import json
 import logging
 
+import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
@@ -20,25 +20,32 @@ log = logging.getLogger("topicstance.service")
 
 
 class JsonProvider(DefaultJSONProvider):
-    """Flask's JSON responses with keys in the order the code built them, from one reused encoder.
+    """Flask's JSON, encoded and parsed by orjson: the one place the service's JSON library is chosen.
 
-    `json.dumps` makes a new encoder on every call that passes options (Flask passes
-    several); the output is byte for byte Flask's compact form.
+    With the standard library, encoding a prediction cost as much as a fifth of scoring it
+    (its nine probabilities, and a new encoder per call) and orjson takes a fifteenth of
+    that. Responses are compact UTF-8 (non-ASCII is not \\u-escaped), keys in the order the
+    code built them, numpy numbers as numbers; types orjson does not know (dates, decimals,
+    dataclasses) go through Flask's own default, as before. Debug mode keeps Flask's
+    indented output.
     """
 
     sort_keys = False
+    _OPTIONS = (
+        orjson.OPT_APPEND_NEWLINE
+        | orjson.OPT_SERIALIZE_NUMPY
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
 
-    def __init__(self, app: Flask):
-        super().__init__(app)
-        self._compact = json.JSONEncoder(
-            default=self.default, ensure_ascii=self.ensure_ascii, sort_keys=False, separators=(",", ":")
-        )
+    def loads(self, s, **kwargs):
+        return orjson.loads(s) if not kwargs else super().loads(s, **kwargs)
 
     def response(self, *args, **kwargs):
         if self.compact is False or (self.compact is None and self._app.debug):
             return super().response(*args, **kwargs)
-        body = self._compact.encode(self._prepare_response_obj(args, kwargs))
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        body = orjson.dumps(self._prepare_response_obj(args, kwargs), default=self.default, option=self._OPTIONS)
+        return self._app.response_class(body, mimetype=self.mimetype)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -173,3 +173,30 @@ def test_settings_from_environment(monkeypatch, model_dir):
     monkeypatch.setenv("TOPICSTANCE_MAX_BATCH", "lots")
     with pytest.raises(ValueError, match="TOPICSTANCE_MAX_BATCH"):
         create_app()
+
+
+def test_json_responses_are_compact_utf8_in_build_order_and_take_numpy_and_dates(app):
+    import datetime
+
+    import numpy as np
+
+    value = {"z": np.float64(0.25), "a": [np.int64(3), None, True], "when": datetime.date(2026, 11, 28), "t": "café"}
+    with app.app_context():
+        body = app.json.response(value).get_data()
+        assert body == b'{"z":0.25,"a":[3,null,true],"when":"Sat, 28 Nov 2026 00:00:00 GMT","t":"caf\xc3\xa9"}\n'
+        assert app.json.loads(body.decode()) == {
+            **value,
+            "z": 0.25,
+            "a": [3, None, True],
+            "when": "Sat, 28 Nov 2026 00:00:00 GMT",
+        }
+        app.debug = True  # debug keeps Flask's readable form
+        assert app.json.response({"a": 1}).get_data() == b'{\n  "a": 1\n}\n'
+
+
+def test_the_same_prediction_over_http_as_from_python_also_with_explanations_and_sentences(client, classifier):
+    text = "Ministers agreed a ceasefire in Geneva, but shelling resumed at dawn and a drone sale was cancelled."
+    for options in ({}, {"explain": True}, {"sentences": True}):
+        response = post(client, {"text": text, **options})
+        assert response.status_code == 200
+        assert response.get_json() == json.loads(json.dumps(classifier.classify(text, **options)))
