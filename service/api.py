@@ -65,8 +65,6 @@ def json_body(app=None) -> dict:
         raise ApiError(400, "invalid_json", f"request body is not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"request body is not valid JSON: {exc.msg} at {exc.pos}") from exc
-    except RecursionError as exc:
-        raise ApiError(400, "invalid_json", "request body is nested too deeply") from exc
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "request body must be a JSON object")
     return body

@@ -25,10 +25,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from training.ngrams import ngram_keys, run_starts, token_ids
+from training.ngrams import DROPPED, ngram_keys, run_starts, token_ids
 from training.text import Memo, Tokenizer, word_runs
 
-_NO_TOKEN = 0  # the stem id of a run that yields no token (stop word, lone apostrophe)
 _FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
 _CHUNK = 1024  # texts per numpy pass: bounded memory, cache-sized sorts (fastest of 64-2048 here)
 
@@ -123,7 +122,7 @@ class _Block:
         term_columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.int64, count=len(terms))
         lengths = np.fromiter(map(str.count, terms, repeat(" ")), dtype=np.int64, count=len(terms)) + 1
         parts = " ".join(terms).split(" ")
-        stems = {stem: i for i, stem in enumerate(dict.fromkeys(parts), start=1)}  # 0: no token
+        stems = {stem: i for i, stem in enumerate(dict.fromkeys(parts), start=DROPPED + 1)}
         part_ids = np.fromiter(map(stems.__getitem__, parts), dtype=np.int64, count=len(parts))
         first_part = np.cumsum(lengths) - lengths
         self.unknown = len(stems) + 1  # id of a token no vocabulary term uses
@@ -152,11 +151,11 @@ class _Block:
 
     def _id_of_run(self, run: bytes) -> int:
         token = self.tokenizer.token_of_run(run)
-        return _NO_TOKEN if token is None else self.stem_ids.get(token, self.unknown)
+        return DROPPED if token is None else self.stem_ids.get(token, self.unknown)
 
     def columns(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(text index, column) of every known n-gram occurrence, in text order."""
-        ids, doc = token_ids(texts, self._ids, self.preprocessor, dropped=_NO_TOKEN)
+        ids, doc = token_ids(texts, self._ids, self.preprocessor)
         docs, columns = [], []
         if self.min_n == 1:
             found = self.unigram_columns[ids]
@@ -176,7 +175,7 @@ class _Block:
         """One text's known n-grams as column + 1 -> count, with dicts and C-level maps and filters."""
         if self.preprocessor is not None:
             text = self.preprocessor(text)
-        ids = list(filter(None, map(self._ids.__getitem__, word_runs(text))))
+        ids = list(filter(None, map(self._ids.__getitem__, word_runs(text))))  # DROPPED is 0
         slots = [map(self.unigram_slots.__getitem__, ids)] if self.min_n == 1 else []
         for n, grams in self.gram_slots.items():
             if n == 2:
@@ -294,7 +293,7 @@ class CompiledScorer:
 
     def _add_many(self, texts: list[str], scores: np.ndarray) -> None:
         docs, columns = [], []
-        for block, offset in zip(self.blocks, self.offsets.tolist(), strict=True):
+        for block, offset in zip(self.blocks, self.offset_list, strict=True):
             doc, column = block.columns(texts)
             docs.append(doc)
             columns.append(column + offset)

@@ -13,20 +13,18 @@ from scipy import sparse
 
 from training.text import Memo, Tokenizer, word_runs
 
-DROPPED = -1  # a run that yields no token (a stop word, a lone apostrophe)
+DROPPED = 0  # the id of a run that yields no token (a stop word, a lone apostrophe); real ids start at 1
 
 
-def token_ids(
-    texts: list[str], ids_of_runs: Memo, preprocessor=None, dropped: int = DROPPED
-) -> tuple[np.ndarray, np.ndarray]:
-    """(token id, text index) of every kept token of every text, in text order; `dropped` marks no token."""
+def token_ids(texts: list[str], ids_of_runs: Memo, preprocessor=None) -> tuple[np.ndarray, np.ndarray]:
+    """(token id, text index) of every kept token of every text, in text order."""
     if preprocessor is not None:
         texts = [preprocessor(text) for text in texts]
     runs = [word_runs(text) for text in texts]
     lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
     ids = np.fromiter(map(ids_of_runs.__getitem__, chain.from_iterable(runs)), dtype=np.int64, count=lengths.sum())
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    kept = ids != dropped
+    kept = ids != DROPPED
     if not kept.all():
         ids, doc = ids[kept], doc[kept]
     return ids, doc
@@ -56,14 +54,14 @@ def count_terms(texts: list[str], tokenizer: Tokenizer, ngram_range, preprocesso
 
     def id_of_run(run: bytes) -> int:
         token = tokenizer.token_of_run(run)
-        return DROPPED if token is None else tokens.setdefault(token, len(tokens))
+        return DROPPED if token is None else tokens.setdefault(token, len(tokens) + 1)
 
     ids, doc = token_ids(texts, Memo(id_of_run), preprocessor)
-    base = max(len(tokens), 1)
+    base = len(tokens) + 1  # ids 1..len(tokens) are the digits of an n-gram's key
     low, high = ngram_range
     if base**high >= 2**62:
         raise ValueError("too many distinct tokens for integer n-gram keys")
-    names = list(tokens)
+    names = ["", *tokens]  # by id
     terms, docs, columns, counts = [], [], [], []
     for n in range(low, high + 1):
         keys, key_doc = ngram_keys(ids, doc, n, base)
