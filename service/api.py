@@ -26,7 +26,7 @@ def current_classifier(app=None):
 def _read_body(environ: dict, limit: int) -> bytes:
     """The body, refusing more than `limit` bytes also when it arrives chunked (no Content-Length).
 
-    The WSGI input is read directly (werkzeug's wrapped stream cost a fifth of a short
+    The WSGI input is read directly (werkzeug's wrapped stream was a large part of a short
     request), so the Content-Length limit is checked here; werkzeug would also silently
     truncate an oversized chunked body, which would then surface as confusing invalid JSON.
     """

@@ -22,9 +22,9 @@ log = logging.getLogger("topicstance.service")
 class JsonProvider(DefaultJSONProvider):
     """Flask's JSON, encoded and parsed by orjson: the one place the service's JSON library is chosen.
 
-    With the standard library, encoding a prediction cost as much as a fifth of scoring it
-    (its nine probabilities, and a new encoder per call) and orjson takes a fifteenth of
-    that. Responses are compact UTF-8 (non-ASCII is not \\u-escaped), keys in the order the
+    With the standard library, encoding a prediction (its nine probabilities, and a new
+    encoder per call) was a sizeable part of a short request; orjson takes a small
+    fraction of that. Responses are compact UTF-8 (non-ASCII is not \\u-escaped), keys in the order the
     code built them, numpy numbers as numbers; types orjson does not know (dates, decimals,
     dataclasses) go through Flask's own default, as before. Debug mode keeps Flask's
     indented output.

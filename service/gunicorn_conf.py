@@ -15,7 +15,7 @@ class AccessLogger(Logger):
 
     gunicorn treats any logging config (ours makes JSON lines) as access logging on, and
     then formats every request's fields (headers, environ, times) for a line that the
-    quiet `gunicorn.access` logger drops: a tenth of a worker's time on a short request.
+    quiet `gunicorn.access` logger drops: a noticeable share of a worker's time on a short request.
     """
 
     def access(self, resp, req, environ, request_time):

@@ -3,7 +3,7 @@
 Each worker checks the models root's `current` pointer (one stat call) before
 answering, at most once every POINTER_CHECK_SECONDS: requests that arrive that long
 after a promotion get the new model, and a busy worker does not pay a system call per
-request (inside a request it cost as much as a tenth of the scoring). When the pointer changed, the
+request (inside a request it was not small next to the scoring). When the pointer changed, the
 new model is loaded completely and only then replaces the old one, so a request is
 always answered by one whole model. `load()` (POST /v1/admin/reload) checks now.
 """
