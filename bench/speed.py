@@ -5,7 +5,8 @@
 All contenders score the same texts in the same run. fastText (PyPI fasttext-numpy2-wheel) is
 installed by this script into the running Python if missing; it is not a project dependency.
 Prints batch texts/s (median of --repeats runs), single-text latency (median and p99) and ratios,
-then the `topicstance classify` streaming path with --jobs 1 and 2.
+then the `topicstance classify` streaming path with --jobs 1 and 2. The per-request path
+(`predict_one`) is timed with the optional C accelerator (when built) and in Python only.
 """
 
 import os
@@ -16,6 +17,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
+import pickle  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -110,6 +112,13 @@ def main(argv=None) -> int:
         "topicstance model.predict (both heads)": (classifier.model.predict, lambda t: classifier.model.predict([t])),
         "topicstance Classifier.classify (both heads, JSON dict)": (classifier.classify_many, classifier.classify),
     }
+    # the per-request path alone, with and without the optional C accelerator (batches use numpy either way)
+    python_only = pickle.loads(pickle.dumps(classifier.model))
+    if python_only.scorer is not None:
+        python_only.scorer.native_blocks = None
+    if classifier.model.scorer is not None and classifier.model.scorer.native_blocks is not None:
+        contenders["topicstance model.predict_one (C accelerator)"] = (None, classifier.model.predict_one)
+    contenders["topicstance model.predict_one (Python only)"] = (None, python_only.predict_one)
     sys.stdout.write(
         f"{len(texts)} texts of {args.words} words; single-text latency over {len(singles)} texts; one thread\n\n"
     )
@@ -117,10 +126,10 @@ def main(argv=None) -> int:
     sys.stdout.write(header + "\n|---|---|---|---|\n")
     results = {}
     for name, (batch_fn, single_fn) in contenders.items():
-        rate = batch_rate(batch_fn, texts, args.repeats)
+        rate = batch_rate(batch_fn, texts, args.repeats) if batch_fn else None
         median, p99 = latencies_us(single_fn, singles)
         results[name] = (rate, median, p99)
-        sys.stdout.write(f"| {name} | {rate:,.0f} | {median:,.0f} | {p99:,.0f} |\n")
+        sys.stdout.write(f"| {name} | {'-' if rate is None else f'{rate:,.0f}'} | {median:,.0f} | {p99:,.0f} |\n")
     sys.stdout.write(
         f"\n`topicstance classify` path (JSONL in, JSONL out, chunks of 256), {len(texts) * 5:,} texts, one run each,\n"
         "worker start-up and model loading included:\n\n| jobs | texts/s |\n|---|---|\n"

@@ -54,7 +54,14 @@ class ClassifierHolder:
             previous = self.version
             self.classifier, self.error, self._signature = classifier, None, signature
             if previous != classifier.version:
-                log.info("model loaded", extra={"version": classifier.version, "previous": previous})
+                log.info(
+                    "model loaded",
+                    extra={
+                        "version": classifier.version,
+                        "previous": previous,
+                        "single_text_scoring": classifier.model.single_text_scoring,
+                    },
+                )
             return classifier
 
     def get(self) -> Classifier | None:

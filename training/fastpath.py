@@ -10,10 +10,12 @@ n-grams up as integer keys, count, weight, and take six dot products per text wi
 `reduceat`. The result equals the scikit-learn pipelines' probabilities to
 floating-point rounding (a test checks < 1e-9 on the corpus), and a text gets
 bitwise the same numbers in any batch and chunking of at least _FEW texts. Fewer
-texts, and one text alone, take a leaner path in plain Python floats (`score`),
-which agrees to rounding.
+texts, and one text alone, take a leaner path (`score`) which agrees to rounding:
+the optional C accelerator `training._native` (built by setup.py where a compiler
+is available; TOPICSTANCE_NATIVE=0 turns it off), else plain Python floats.
 """
 
+import os
 from collections import Counter
 from itertools import chain, islice, repeat
 from math import exp, log, sqrt
@@ -27,6 +29,13 @@ from sklearn.pipeline import FeatureUnion
 
 from training.ngrams import DROPPED, ngram_keys, run_starts, token_ids
 from training.text import Memo, Tokenizer, word_runs
+
+try:  # optional C accelerator for single texts (setup.py builds it where a C compiler is available)
+    from training import _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
+if os.environ.get("TOPICSTANCE_NATIVE", "1") == "0":  # to compare with, or rule out, the native code
+    _native = None
 
 _FEW = 8  # below this many texts, per-text dict lookups beat numpy's per-call overhead
 _CHUNK = 1024  # texts per numpy pass: bounded memory, cache-sized sorts (fastest of 64-2048 here)
@@ -171,11 +180,29 @@ class _Block:
             columns.append(found[hit])
         return np.concatenate(docs), np.concatenate(columns)
 
-    def counted_one(self, text: str) -> Counter:
-        """One text's known n-grams as column + 1 -> count, with dicts and C-level maps and filters."""
+    def ids_one(self, text: str) -> list[int]:
+        """One text's token ids, dropped tokens left out."""
         if self.preprocessor is not None:
             text = self.preprocessor(text)
-        ids = list(filter(None, map(self._ids.__getitem__, word_runs(text))))  # DROPPED is 0
+        return list(filter(None, map(self._ids.__getitem__, word_runs(text))))  # DROPPED is 0
+
+    def native(self, rows: np.ndarray, idf: np.ndarray, sublinear: bool):
+        """This block's tables as a `_native.Block` (rows and idf: this block's slice of the scorer's)."""
+        tables = [(n, table.keys, table.columns, int(table._shift), table._mask) for n, table in self.gram_keys.items()]
+        return _native.Block(
+            self._ids,
+            self.unigram_columns,
+            tables,
+            self.base,
+            np.ascontiguousarray(rows),
+            np.ascontiguousarray(idf),
+            sublinear,
+            self.min_n,
+        )
+
+    def counted_one(self, text: str) -> Counter:
+        """One text's known n-grams as column + 1 -> count, with dicts and C-level maps and filters."""
+        ids = self.ids_one(text)
         slots = [map(self.unigram_slots.__getitem__, ids)] if self.min_n == 1 else []
         for n, grams in self.gram_slots.items():
             if n == 2:
@@ -245,6 +272,23 @@ class CompiledScorer:
         self._weighted_rows = Memo(self._weighted_row, limit=100_000)
         self.bias_list = self.bias.tolist()
         self.offset_list = self.offsets.tolist()
+        self.native_blocks = self._native_blocks() if _native is not None else None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["native_blocks"]  # C objects: rebuilt from the arrays on unpickling
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.native_blocks = self._native_blocks() if _native is not None else None
+
+    def _native_blocks(self) -> list:
+        ends = [*self.offset_list[1:], self.width]
+        return [
+            block.native(self.rows[start:end], self.idf[start:end], self.sublinear)
+            for block, start, end in zip(self.blocks, self.offset_list, ends, strict=True)
+        ]
 
     def score_many(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(n, 3) topic and (n, 3) outlook probabilities, in TOPICS and OUTLOOKS order."""
@@ -262,13 +306,16 @@ class CompiledScorer:
     def score(self, text: str) -> tuple[list[float], list[float]]:
         """(topic probabilities, outlook probabilities) of one text, as lists.
 
-        The per-request path, in plain Python floats: per known column a tuple of its six
+        The per-request path. With the C accelerator, see `_score_native`. Without it, in
+        plain Python floats: per known column a tuple of its six
         weights times its idf and its idf squared (made on first use, kept), summed
         column-wise by `zip`. Between a web framework's work, numpy's per-call cost on a
         few dozen numbers is the larger part, more so inside a request (caches).
         It sums in another order than the batch path, so the two agree to rounding
         (tested < 1e-12), not to the bit.
         """
+        if self.native_blocks is not None:
+            return self._score_native(text)
         scores = self.bias_list
         for block, offset in zip(self.blocks, self.offset_list, strict=True):
             counts = block.counted_one(text)
@@ -285,6 +332,16 @@ class CompiledScorer:
                         sums[6] += (tf * tf - tf) * row[6]  # the idf squared term takes tf squared
             norm = sqrt(sums[6])
             scores = [score + part / norm for score, part in zip(scores, sums, strict=False)]
+        return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
+
+    def _score_native(self, text: str) -> tuple[list[float], list[float]]:
+        """`score` by the C accelerator: the blocks' parts in the batch path's arithmetic, then bias + parts."""
+        total = None
+        for block, native in zip(self.blocks, self.native_blocks, strict=True):
+            part = native.part(word_runs(text if block.preprocessor is None else block.preprocessor(text)))
+            if part is not None:
+                total = part if total is None else tuple(map(add, total, part))
+        scores = self.bias_list if total is None else list(map(add, self.bias_list, total))
         return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
 
     def _weighted_row(self, slot: int) -> tuple[float, ...]:

@@ -304,6 +304,13 @@ class TopicStanceModel:
             except NotCompilable:
                 pass  # other feature or classifier settings: scored by the pipelines themselves
 
+    @property
+    def single_text_scoring(self) -> str:
+        """How one text is scored: "native" (the C accelerator), "python" (compiled table) or "pipelines"."""
+        if self.scorer is None:
+            return "pipelines"
+        return "python" if self.scorer.native_blocks is None else "native"
+
     def topic_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 3) probabilities, columns in TOPICS order."""
         return np.asarray(self.topic_pipeline.predict_proba(texts), dtype=float)
