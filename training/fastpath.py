@@ -17,6 +17,7 @@ is available; TOPICSTANCE_NATIVE=0 turns it off), else plain Python floats.
 
 import os
 from collections import Counter
+from functools import cached_property
 from itertools import chain, islice, repeat
 from math import exp, log, sqrt
 from operator import add, mul
@@ -140,10 +141,7 @@ class _Block:
             raise NotCompilable("n-gram keys would overflow 64 bits")
         self.stem_ids = stems
         self.unigram_columns = np.full(self.base, -1, dtype=np.int64)
-        self.gram_keys: dict[int, _KeyTable] = {}  # batches: looked up with numpy
-        # single texts: plain dicts, no per-call overhead; they hold column + 1, so that a
-        # C-level filter(None, ...) drops what is not in the vocabulary (0 or None)
-        self.gram_slots: dict[int, dict[int, int]] = {}
+        self.gram_keys: dict[int, _KeyTable] = {}  # batches (numpy) and the C accelerator
         for n in np.unique(lengths).tolist():
             of_length = lengths == n
             keys = np.zeros(int(of_length.sum()), dtype=np.int64)
@@ -154,9 +152,23 @@ class _Block:
                 self.unigram_columns[keys] = columns
             else:
                 self.gram_keys[n] = _KeyTable(keys, columns)
-                self.gram_slots[n] = dict(zip(keys.tolist(), (columns + 1).tolist(), strict=True))
-        self.unigram_slots = (self.unigram_columns + 1).tolist()
         self._ids = Memo(self._id_of_run)
+
+    # Single texts without the C accelerator: plain dicts and lists, no per-call overhead. They
+    # hold column + 1, so that a C-level filter(None, ...) drops what is not in the vocabulary
+    # (0 or None). Made on first use: with the accelerator they are never needed.
+
+    @cached_property
+    def gram_slots(self) -> dict[int, dict[int, int]]:
+        slots = {}
+        for n, table in self.gram_keys.items():
+            used = table.keys != -1
+            slots[n] = dict(zip(table.keys[used].tolist(), (table.columns[used] + 1).tolist(), strict=True))
+        return slots
+
+    @cached_property
+    def unigram_slots(self) -> list[int]:
+        return (self.unigram_columns + 1).tolist()
 
     def _id_of_run(self, run: bytes) -> int:
         token = self.tokenizer.token_of_run(run)
@@ -266,9 +278,7 @@ class CompiledScorer:
         self._prepare_single()
 
     def _prepare_single(self) -> None:
-        # made once, so that a column seen for the first time costs one row copy (a text brings dozens)
-        self._weighted = np.hstack([self.rows * self.idf[:, None], (self.idf * self.idf)[:, None]])
-        # the rows as tuples, made on first use; bounded: a tuple of seven floats is about 270 bytes
+        # the rows as tuples for the Python path, made on first use; bounded: a tuple of seven floats is about 270 bytes
         self._weighted_rows = Memo(self._weighted_row, limit=100_000)
         self.bias_list = self.bias.tolist()
         self.offset_list = self.offsets.tolist()
@@ -343,6 +353,11 @@ class CompiledScorer:
                 total = part if total is None else tuple(map(add, total, part))
         scores = self.bias_list if total is None else list(map(add, self.bias_list, total))
         return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
+
+    @cached_property
+    def _weighted(self) -> np.ndarray:
+        # made once, so that a column seen for the first time costs one row copy (a text brings dozens)
+        return np.hstack([self.rows * self.idf[:, None], (self.idf * self.idf)[:, None]])
 
     def _weighted_row(self, slot: int) -> tuple[float, ...]:
         """Column `slot - 1`: its six weights times its idf, and its idf squared."""
