@@ -116,6 +116,8 @@ def main(argv=None) -> int:
     python_only = pickle.loads(pickle.dumps(classifier.model))
     if python_only.scorer is not None:
         python_only.scorer.native_blocks = None
+    for text in singles:  # its memos warm, as the batch runs warm the others' before their single-text runs
+        python_only.predict_one(text)
     if classifier.model.scorer is not None and classifier.model.scorer.native_blocks is not None:
         contenders["topicstance model.predict_one (C accelerator)"] = (None, classifier.model.predict_one)
     contenders["topicstance model.predict_one (Python only)"] = (None, python_only.predict_one)
