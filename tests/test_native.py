@@ -78,15 +78,11 @@ def test_a_pickled_scorer_rebuilds_its_native_blocks():
 
 def block_arguments(**changes):
     """Valid arguments for a tiny Block: ids 1..3, a unigram table and a bigram table (1, 2) -> column 2."""
-    keys = np.full(16, -1, dtype=np.int64)
-    columns = np.full(16, -1, dtype=np.int64)
-    key = 1 * 5 + 2
-    slot = ((key * 0x9E3779B97F4A7C15) % 2**64) >> 60  # fastpath._KeyTable's hashing, 16 slots
-    keys[slot], columns[slot] = key, 2
+    bigrams = fastpath._KeyTable(np.array([1 * 5 + 2]), np.array([2]))  # 16 slots: shift 60, mask 15
     arguments = {
         "ids": {b"alpha": 1, b"beta": 2, b"gamma": 3, b"the": 0},
         "unigram_columns": np.array([-1, 0, 1, -1, -1], dtype=np.int64),
-        "tables": [(2, keys, columns, 60, 15)],
+        "tables": [(2, *bigrams.layout())],
         "base": 5,
         "rows": np.arange(18, dtype=float).reshape(3, 6),
         "idf": np.array([1.0, 2.0, 3.0]),

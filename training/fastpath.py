@@ -99,6 +99,10 @@ class _KeyTable:
                 slots[pending] = (slots[pending] + 1) & self._mask
                 self.longest_probe += 1
 
+    def layout(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """(keys, columns, shift, mask): the table as the C accelerator probes it, with the same hashing."""
+        return self.keys, self.columns, int(self._shift), self._mask
+
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift).astype(np.int64)
 
@@ -192,15 +196,9 @@ class _Block:
             columns.append(found[hit])
         return np.concatenate(docs), np.concatenate(columns)
 
-    def ids_one(self, text: str) -> list[int]:
-        """One text's token ids, dropped tokens left out."""
-        if self.preprocessor is not None:
-            text = self.preprocessor(text)
-        return list(filter(None, map(self._ids.__getitem__, word_runs(text))))  # DROPPED is 0
-
     def native(self, rows: np.ndarray, idf: np.ndarray, sublinear: bool):
         """This block's tables as a `_native.Block` (rows and idf: this block's slice of the scorer's)."""
-        tables = [(n, table.keys, table.columns, int(table._shift), table._mask) for n, table in self.gram_keys.items()]
+        tables = [(n, *table.layout()) for n, table in self.gram_keys.items()]
         return _native.Block(
             self._ids,
             self.unigram_columns,
@@ -214,7 +212,9 @@ class _Block:
 
     def counted_one(self, text: str) -> Counter:
         """One text's known n-grams as column + 1 -> count, with dicts and C-level maps and filters."""
-        ids = self.ids_one(text)
+        if self.preprocessor is not None:
+            text = self.preprocessor(text)
+        ids = list(filter(None, map(self._ids.__getitem__, word_runs(text))))  # DROPPED is 0
         slots = [map(self.unigram_slots.__getitem__, ids)] if self.min_n == 1 else []
         for n, grams in self.gram_slots.items():
             if n == 2:
@@ -342,7 +342,7 @@ class CompiledScorer:
                         sums[6] += (tf * tf - tf) * row[6]  # the idf squared term takes tf squared
             norm = sqrt(sums[6])
             scores = [score + part / norm for score, part in zip(scores, sums, strict=False)]
-        return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
+        return _probabilities(scores)
 
     def _score_native(self, text: str) -> tuple[list[float], list[float]]:
         """`score` by the C accelerator: the blocks' parts in the batch path's arithmetic, then bias + parts."""
@@ -352,7 +352,7 @@ class CompiledScorer:
             if part is not None:
                 total = part if total is None else tuple(map(add, total, part))
         scores = self.bias_list if total is None else list(map(add, self.bias_list, total))
-        return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
+        return _probabilities(scores)
 
     @cached_property
     def _weighted(self) -> np.ndarray:
@@ -399,6 +399,11 @@ class CompiledScorer:
         parts = np.add.reduceat(self.rows[column] * values[:, None], first, axis=0) / norms[:, None]
         text_first, text_rows = text_first_of_parts
         scores[text_rows] += np.add.reduceat(parts, text_first, axis=0)
+
+
+def _probabilities(scores: list[float]) -> tuple[list[float], list[float]]:
+    """The six head scores of one text as (topic probabilities, outlook probabilities)."""
+    return [_sigmoid(x) for x in scores[:3]], _softmax(scores[3:])
 
 
 def _sigmoid(x: float) -> float:
